@@ -1,0 +1,5 @@
+"""``python -m kubelite`` runs the CLI."""
+
+from kubelite.cli.main import main
+
+raise SystemExit(main())

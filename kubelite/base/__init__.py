@@ -1,0 +1,1 @@
+"""Small, dependency-free foundations shared by every component: clock, backoff, tasks, logging."""

@@ -1,0 +1,102 @@
+"""Entry point of the ``kubelite`` command.
+
+Every engine command pays the CLI's import time, so this module imports nothing heavy: the command
+table below names each verb's module as a string, and only the chosen module is imported. Each verb
+module provides ``add_arguments(parser)`` and ``run(args) -> int``.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from typing import NamedTuple
+
+
+class Command(NamedTuple):
+    module: str
+    help: str
+
+
+# One line per verb. Keep the verbs a docker or kubectl user would type, with their help text.
+COMMANDS: dict[str, Command] = {
+    "version": Command("kubelite.cli.version", "Show the kubelite version"),
+}
+
+USAGE = "usage: kubelite [--root DIR] [--debug] COMMAND [ARGS...]"
+
+
+def _print_help() -> None:
+    width = max(len(name) for name in COMMANDS)
+    print(USAGE)
+    print()
+    print("Kubernetes and Docker in one Python system, driven by real kubectl.")
+    print()
+    print("Global options:")
+    print("  --root DIR   engine state directory (env KUBELITE_ROOT, default /var/lib/kubelite)")
+    print("  --debug      verbose logs on stderr")
+    print("  --version    print the version and exit")
+    print()
+    print("Commands:")
+    for name, command in COMMANDS.items():
+        print(f"  {name.ljust(width)}  {command.help}")
+    print()
+    print("Run 'kubelite COMMAND --help' for a command's options.")
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = list(sys.argv[1:] if argv is None else argv)
+    root = os.environ.get("KUBELITE_ROOT", "/var/lib/kubelite")
+    debug = False
+    # Global options come before the verb, as with docker; parsed by hand to keep startup cheap.
+    while args and args[0].startswith("-"):
+        opt = args.pop(0)
+        if opt in ("--version", "-v"):
+            from kubelite import __version__
+
+            print(f"kubelite version {__version__}")
+            return 0
+        if opt in ("--help", "-h"):
+            _print_help()
+            return 0
+        if opt == "--debug":
+            debug = True
+        elif opt == "--root" and args:
+            root = args.pop(0)
+        elif opt.startswith("--root="):
+            root = opt.split("=", 1)[1]
+        else:
+            print(f"kubelite: unknown global option {opt!r}\n{USAGE}", file=sys.stderr)
+            return 2
+    if not args:
+        _print_help()
+        return 2
+    verb = args.pop(0)
+    command = COMMANDS.get(verb)
+    if command is None:
+        print(f"kubelite: unknown command {verb!r}; run 'kubelite --help' for the list", file=sys.stderr)
+        return 2
+    return _dispatch(verb, command, args, root=root, debug=debug)
+
+
+def _dispatch(verb: str, command: Command, args: list[str], *, root: str, debug: bool) -> int:
+    import argparse
+    import importlib
+
+    from kubelite.base.log import setup_logging
+    from kubelite.cli.errors import CLIError
+
+    module = importlib.import_module(command.module)
+    parser = argparse.ArgumentParser(prog=f"kubelite {verb}", description=command.help)
+    module.add_arguments(parser)
+    ns = parser.parse_args(args)
+    ns.root = root
+    ns.debug = debug
+    setup_logging(debug=debug)
+    try:
+        code: int = module.run(ns)
+    except CLIError as err:
+        print(f"Error: {err}", file=sys.stderr)
+        return err.exit_code
+    except KeyboardInterrupt:
+        return 130
+    return code

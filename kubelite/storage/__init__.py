@@ -1,0 +1,1 @@
+"""Revisioned key-value storage shaped like etcd/kine: the API server's only view of persistence."""
