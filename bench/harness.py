@@ -79,7 +79,7 @@ def render(title: str, rows: Sequence[Row]) -> str:
         ratio = "-" if r.ratio is None else f"{r.ratio:.2f}x"
         lines.append([r.name, f"{_fmt(r.ours_median)} {r.unit}", ref if r.reference else "-", ratio, target,
                       str(len(r.ours))])
-    widths = [max(len(h), *(len(line[i]) for line in lines)) if lines else len(h) for i, h in enumerate(header)]
+    widths = [max([len(h)] + [len(line[i]) for line in lines]) for i, h in enumerate(header)]
     out = [f"== {title} ==", "  ".join(h.ljust(w) for h, w in zip(header, widths, strict=True))]
     out += ["  ".join(c.ljust(w) for c, w in zip(line, widths, strict=True)) for line in lines]
     return "\n".join(out)

@@ -49,8 +49,12 @@ class NotReadyError(TimeoutError):
         self.pending = pending
 
 
-async def wait_ready(readies: Iterable[Ready], timeout: float) -> None:
-    """Wait until every signal is set, or raise :class:`NotReadyError` naming those still pending."""
+async def wait_ready(readies: Iterable[Ready], timeout: float) -> None:  # noqa: ASYNC109
+    """Wait until every signal is set, or raise :class:`NotReadyError` naming those still pending.
+
+    It takes the timeout itself (rather than leaving it to ``asyncio.timeout`` around the call) so
+    that the error can name the components that never became ready.
+    """
     items = list(readies)
     try:
         async with asyncio.timeout(timeout):
@@ -160,7 +164,8 @@ class Supervisor:
             except Exception as err:
                 error = err
             if restart is None:
-                log.error("child failed", extra={"supervisor": self.name, "child": name, "error": repr(error)})
+                fields = {"supervisor": self.name, "child": name, "error": repr(error)}
+                log.error("child failed", extra=fields)
                 raise ChildFailedError(self.name, name, error) from error
             if self._clock.monotonic() - started >= restart.healthy_after:
                 restarts = 0

@@ -20,6 +20,7 @@ class Command(NamedTuple):
 # One line per verb. Keep the verbs a docker or kubectl user would type, with their help text.
 COMMANDS: dict[str, Command] = {
     "version": Command("kubelite.cli.version", "Show the kubelite version"),
+    "up": Command("kubelite.cli.up", "Start a single-node cluster on this machine"),
 }
 
 USAGE = "usage: kubelite [--root DIR] [--debug] COMMAND [ARGS...]"
