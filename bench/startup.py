@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+from pathlib import Path
 
 from bench.harness import Row, interleave, render, time_call
 
@@ -20,8 +21,11 @@ def _runner(argv: list[str]) -> float:
 
 def rows(runs: int = 30) -> list[Row]:
     python = sys.executable
+    # The console script pip installed beside the interpreter is what users run; fall back to -m.
+    script = Path(python).with_name("kubelite")
+    command = [str(script)] if script.exists() else [python, "-m", "kubelite"]
     ours, ref = interleave(
-        lambda: _runner([python, "-m", "kubelite", "--version"]),
+        lambda: _runner([*command, "--version"]),
         lambda: _runner([python, "-c", "pass"]),
         runs,
         warmup=3,
