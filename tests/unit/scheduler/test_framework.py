@@ -133,7 +133,8 @@ def test_topology_spread_max_skew_across_zones() -> None:
     assert fw().schedule(incoming, [za, nolabel]).node == "a"
     with pytest.raises(FitError) as info:
         fw().schedule(incoming, [nolabel])
-    assert "1 node(s) didn't match pod topology spread constraints (missing required label)" in str(info.value)
+    expected = "1 node(s) didn't match pod topology spread constraints (missing required label)"
+    assert expected in str(info.value)
 
 
 def test_adaptive_number_of_nodes_to_find() -> None:
