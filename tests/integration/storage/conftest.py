@@ -18,8 +18,9 @@ import pytest
 from kubelite.base.clock import FakeClock
 from kubelite.storage.interface import Storage
 from kubelite.storage.memory import MemoryStorage
+from kubelite.storage.sqlite import SQLiteConfig, SQLiteStorage
 
-BACKENDS = ["memory"]
+BACKENDS = ["memory", "sqlite"]
 
 
 @dataclass
@@ -55,6 +56,8 @@ async def harness(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterat
     store: Storage
     if backend == "memory":
         store = MemoryStorage(clock=clock)
+    elif backend == "sqlite":
+        store = SQLiteStorage(SQLiteConfig(str(tmp_path / "db" / "state.db")), clock=clock)
     else:
         raise AssertionError(backend)
     await store.start()
