@@ -1,0 +1,92 @@
+"""File locks so that two engine CLIs at once never corrupt state.
+
+The engine is daemonless: every ``kubelite`` command is its own process, so state changes are guarded
+by ``flock(2)`` on files under ``ROOT/locks/``. A lock is released by the kernel when its process dies,
+so a CLI killed mid-command never leaves a stale lock behind.
+
+Names in use: ``images`` (the image index, content-store garbage collection and snapshot removal; take
+it exclusively to change them, shared to read a consistent view while you use them). Other areas pick
+their own names (e.g. ``containers``). Take several locks in alphabetical order of name to avoid
+deadlocks. Locks are not re-entrant across separate ``EngineLock`` objects on the same name in one
+process when mixing shared and exclusive; keep one holder per process per name.
+
+Usage::
+
+    with EngineLock(root, "images"):            # exclusive
+        ...
+    with EngineLock(root, "images", shared=True):
+        ...
+"""
+
+from __future__ import annotations
+
+import fcntl
+import os
+import time
+from types import TracebackType
+
+LOCK_DIR = "locks"
+
+
+class LockTimeoutError(TimeoutError):
+    """The lock was not granted within the timeout (another kubelite command holds it)."""
+
+
+class EngineLock:
+    """An flock on ``ROOT/locks/<name>.lock``; blocking, or with a timeout in seconds."""
+
+    def __init__(self, root: str, name: str, *, shared: bool = False, timeout: float | None = None) -> None:
+        if not name or "/" in name or name.startswith("."):
+            raise ValueError(f"bad lock name {name!r}")
+        self.path = os.path.join(root, LOCK_DIR, f"{name}.lock")
+        self.shared = shared
+        self.timeout = timeout
+        self._fd: int | None = None
+
+    def acquire(self) -> None:
+        os.makedirs(os.path.dirname(self.path), exist_ok=True)
+        fd = os.open(self.path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600)
+        op = fcntl.LOCK_SH if self.shared else fcntl.LOCK_EX
+        try:
+            if self.timeout is None:
+                fcntl.flock(fd, op)
+            else:
+                self._acquire_polling(fd, op)
+        except BaseException:
+            os.close(fd)
+            raise
+        self._fd = fd
+
+    def _acquire_polling(self, fd: int, op: int) -> None:
+        # flock has no timeout of its own; poll non-blocking with a short, growing interval.
+        deadline = time.monotonic() + (self.timeout or 0.0)
+        delay = 0.005
+        while True:
+            try:
+                fcntl.flock(fd, op | fcntl.LOCK_NB)
+                return
+            except BlockingIOError:
+                if time.monotonic() >= deadline:
+                    raise LockTimeoutError(
+                        f"timed out waiting for the {os.path.basename(self.path)} lock "
+                        "(another kubelite command is running)") from None
+                time.sleep(delay)  # waiting on another process's flock: there is no event to wait on
+                delay = min(delay * 2, 0.1)
+
+    def release(self) -> None:
+        if self._fd is not None:
+            fd, self._fd = self._fd, None
+            fcntl.flock(fd, fcntl.LOCK_UN)
+            os.close(fd)
+
+    @property
+    def held(self) -> bool:
+        return self._fd is not None
+
+    def __enter__(self) -> EngineLock:
+        self.acquire()
+        return self
+
+    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
+                 tb: TracebackType | None) -> None:
+        self.release()
