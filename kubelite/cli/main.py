@@ -20,7 +20,19 @@ class Command(NamedTuple):
 # One line per verb. Keep the verbs a docker or kubectl user would type, with their help text.
 COMMANDS: dict[str, Command] = {
     "version": Command("kubelite.cli.version", "Show the kubelite version"),
+    "apiserver": Command("kubelite.cli.apiserver", "Run the Kubernetes API server in the foreground"),
+    "server": Command("kubelite.cli.server", "Run the control plane (API server) in the foreground"),
     "up": Command("kubelite.cli.up", "Start a single-node cluster on this machine"),
+    "run": Command("kubelite.cli.run", "Create and start a container from an image"),
+    "ps": Command("kubelite.cli.ps", "List containers"),
+    "inspect": Command("kubelite.cli.inspect", "Show containers or images as JSON"),
+    "logs": Command("kubelite.cli.logs", "Print a container's logs"),
+    "exec": Command("kubelite.cli.exec_", "Run a command in a running container"),
+    "stop": Command("kubelite.cli.stop", "Stop containers (STOPSIGNAL, then SIGKILL after a grace period)"),
+    "kill": Command("kubelite.cli.kill", "Send a signal to containers"),
+    "start": Command("kubelite.cli.start", "Start stopped containers"),
+    "rm": Command("kubelite.cli.rm", "Remove containers"),
+    "system": Command("kubelite.cli.system", "Engine housekeeping: system prune"),
 }
 
 USAGE = "usage: kubelite [--root DIR] [--debug] COMMAND [ARGS...]"

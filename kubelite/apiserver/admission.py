@@ -1,0 +1,92 @@
+"""Admission on the write path: defaults, validation, unknown fields, and namespace lifecycle.
+
+Defaults and validation are the object model's (:mod:`kubelite.api.defaults`, :mod:`kubelite.api.
+validation`); this module decides when they run. Namespace lifecycle is Kubernetes' NamespaceLifecycle
+plug-in: no new objects in a namespace that does not exist or is terminating.
+"""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import Callable
+from typing import Any
+
+from kubelite.api import status as st
+from kubelite.api.resources import Resource
+from kubelite.apiserver.store import Admit, ResourceStore
+
+Obj = dict[str, Any]
+
+
+def _api(module: str, name: str) -> Callable[..., Any] | None:
+    try:
+        mod = importlib.import_module(f"kubelite.api.{module}")
+    except ImportError:
+        return None
+    fn = getattr(mod, name, None)
+    return fn if callable(fn) else None
+
+
+def check_fields(resource: Resource, obj: Obj, mode: str) -> list[str]:
+    """Unknown or duplicate fields: Strict -> 400, Warn -> warnings returned, Ignore -> nothing."""
+    if mode == "Ignore":
+        return []
+    finder = _api("validation", "unknown_fields")
+    if finder is None:
+        return []
+    unknown = list(finder(resource.kind, obj))
+    if not unknown:
+        return []
+    messages = [f'unknown field "{path}"' for path in unknown]
+    if mode == "Strict":
+        raise st.bad_request("strict decoding error: " + ", ".join(messages))
+    return messages
+
+
+def warning_headers(warnings: list[str]) -> dict[str, str] | None:
+    if not warnings:
+        return None
+    # One header with comma-separated values, as HTTP allows for Warning.
+    return {"Warning": ", ".join(f'299 - "{w}"' for w in warnings)}
+
+
+def apply_defaults(resource: Resource, obj: Obj) -> None:
+    fn = _api("defaults", "apply_defaults") or _api("defaults", "default")
+    if fn is None:
+        return
+    result = fn(resource.kind, obj) if fn.__code__.co_argcount >= 2 else fn(obj)
+    if isinstance(result, dict) and result is not obj:
+        obj.clear()
+        obj.update(result)
+
+
+def validate(resource: Resource, obj: Obj, old: Obj | None) -> None:
+    fn = _api("validation", "validate")
+    if fn is None:
+        return
+    errors = fn(resource.kind, obj, old) if fn.__code__.co_argcount >= 3 else fn(resource.kind, obj)
+    if errors:
+        name = str((obj.get("metadata") or {}).get("name") or "")
+        raise st.invalid(resource.kind, name, list(errors), resource.group)
+
+
+def make_admit(namespaces: Callable[[], ResourceStore]) -> Admit:
+    """The store's admission hook: namespace lifecycle, then defaults, then validation."""
+
+    async def admit(resource: Resource, obj: Obj, old: Obj | None) -> None:
+        if old is None and resource.namespaced:
+            ns = str((obj.get("metadata") or {}).get("namespace") or "")
+            try:
+                namespace = await namespaces().get("", ns)
+            except st.ApiError as err:
+                if err.code == 404:
+                    raise st.not_found("namespaces", ns) from None
+                raise
+            if namespace.get("metadata", {}).get("deletionTimestamp") and resource.plural != "events":
+                raise st.forbidden(resource.plural, str(obj["metadata"].get("name", "")),
+                                   f"unable to create new content in namespace {ns} because it is being "
+                                   "terminated", resource.group)
+        apply_defaults(resource, obj)
+        validate(resource, obj, old)
+
+    return admit

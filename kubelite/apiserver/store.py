@@ -1,0 +1,353 @@
+"""The generic store: Kubernetes object semantics over the revisioned key-value storage.
+
+One :class:`ResourceStore` per resource (Kubernetes' ``genericregistry.Store``): it reads and writes
+JSON bytes under ``resource.storage_key(ns, name)``, fills server-owned metadata (uid, timestamps,
+generation, resourceVersion from the storage revision), runs the resource's strategy, enforces
+optimistic concurrency, finalizers and graceful deletion, and turns the storage error vocabulary into
+Status errors. It knows nothing of HTTP.
+
+Stored bytes hold no ``resourceVersion``: it is the key's ``mod_revision``, set on every read, as
+kube-apiserver does with etcd.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import Any
+
+import orjson
+
+from kubelite.api import status as st
+from kubelite.api.resources import Resource
+from kubelite.apiserver import objectmeta as om
+from kubelite.apiserver.strategies import Strategy, strategy_for
+from kubelite.apiserver.watchcache import WatchCache
+from kubelite.base.clock import Clock
+from kubelite.storage.interface import (
+    CompactedError,
+    ConflictError,
+    FutureRevisionError,
+    KeyExistsError,
+    KeyNotFoundError,
+    KeyValue,
+    Storage,
+    UnavailableError,
+)
+
+log = logging.getLogger(__name__)
+
+Obj = dict[str, Any]
+MAX_UPDATE_RETRIES = 8
+
+Admit = Callable[[Resource, Obj, Obj | None], Awaitable[None]]
+"""Admission hook: (resource, new object, old object or None) -> raise ApiError to refuse."""
+
+
+def decode_kv(kv: KeyValue) -> Obj:
+    """The API object stored in ``kv``, with resourceVersion set; ValueError if not an object."""
+    obj = orjson.loads(kv.value)
+    if not isinstance(obj, dict):
+        raise ValueError("stored value is not an object")
+    meta = obj.get("metadata")
+    if not isinstance(meta, dict):
+        meta = obj["metadata"] = {}
+    meta["resourceVersion"] = str(kv.mod_revision)
+    return obj
+
+
+def encode_for_storage(obj: Obj) -> bytes:
+    meta = obj.get("metadata", {})
+    if "resourceVersion" in meta:
+        meta = {k: v for k, v in meta.items() if k != "resourceVersion"}
+        obj = {**obj, "metadata": meta}
+    return orjson.dumps(obj)
+
+
+def translate_storage_error(err: Exception, resource: Resource, name: str) -> st.ApiError:
+    if isinstance(err, KeyExistsError):
+        return st.already_exists(resource.plural, name, resource.group)
+    if isinstance(err, KeyNotFoundError):
+        return st.not_found(resource.plural, name, resource.group)
+    if isinstance(err, ConflictError):
+        return st.conflict(resource.plural, name, group=resource.group)
+    if isinstance(err, CompactedError):
+        return st.expired(f"too old resource version: {err.requested} ({err.compacted})")
+    if isinstance(err, FutureRevisionError):
+        return st.timeout("Too large resource version", retry_after_seconds=1)
+    if isinstance(err, UnavailableError):
+        return st.service_unavailable(f"storage unavailable: {err}")
+    return st.internal(str(err))
+
+
+@dataclass(frozen=True, slots=True)
+class WriteOptions:
+    dry_run: bool = False
+    field_manager: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class DeleteOptions:
+    grace_period: int | None = None
+    precondition_uid: str | None = None
+    precondition_rv: str | None = None
+    propagation: str = ""
+    dry_run: bool = False
+
+
+class ResourceStore:
+    def __init__(self, resource: Resource, storage: Storage, *, clock: Clock,
+                 cache: WatchCache | None = None, admit: Admit | None = None) -> None:
+        self.resource = resource
+        self.storage = storage
+        self.clock = clock
+        self.cache = cache
+        self.strategy: Strategy = strategy_for(resource)
+        self._admit = admit
+
+    # ----- helpers
+
+    def key(self, namespace: str, name: str) -> str:
+        return self.resource.storage_key(namespace or None, name)
+
+    def _error(self, err: Exception, name: str) -> st.ApiError:
+        return translate_storage_error(err, self.resource, name)
+
+    async def _read(self, namespace: str, name: str) -> tuple[Obj, KeyValue]:
+        try:
+            kv = await self.storage.get(self.key(namespace, name))
+        except Exception as err:
+            if isinstance(err, st.ApiError):
+                raise
+            raise self._error(err, name) from None
+        if kv is None:
+            raise st.not_found(self.resource.plural, name, self.resource.group)
+        return decode_kv(kv), kv
+
+    # ----- reads
+
+    async def get(self, namespace: str, name: str, *, resource_version: str = "") -> Obj:
+        if resource_version == "0" and self.cache is not None and self.cache.ready.is_set():
+            cached = self.cache.get(self.key(namespace, name))
+            if cached is None:
+                raise st.not_found(self.resource.plural, name, self.resource.group)
+            return om.deep_copy(cached.obj)
+        obj, _ = await self._read(namespace, name)
+        return obj
+
+    # ----- create
+
+    async def create(self, namespace: str, obj: Obj, opts: WriteOptions) -> Obj:
+        meta = obj.setdefault("metadata", {})
+        if not isinstance(meta, dict):
+            raise st.bad_request("metadata must be an object")
+        if self.resource.namespaced:
+            if meta.get("namespace") not in (None, "", namespace):
+                raise st.bad_request("the namespace of the provided object does not match the namespace "
+                                     "sent on the request")
+            meta["namespace"] = namespace
+        else:
+            meta.pop("namespace", None)
+        if meta.get("resourceVersion"):
+            raise st.bad_request("resourceVersion should not be set on objects to be created")
+        om.validate_meta(self.resource, obj)
+        obj = om.fill_create_meta(self.resource, obj, self.clock)
+        meta = obj["metadata"]
+        name = meta["name"]
+        self.strategy.prepare_for_create(obj)
+        om.record_manager(obj, opts.field_manager, "Update", self.clock)
+        if self._admit is not None:
+            await self._admit(self.resource, obj, None)
+        if opts.dry_run:
+            meta["resourceVersion"] = ""
+            return obj
+        try:
+            kv = await self.storage.create(self.key(namespace, name), encode_for_storage(obj))
+        except Exception as err:
+            raise self._error(err, name) from None
+        meta["resourceVersion"] = str(kv.mod_revision)
+        return obj
+
+    # ----- update (read-modify-write with optimistic concurrency)
+
+    async def guaranteed_update(
+        self,
+        namespace: str,
+        name: str,
+        mutate: Callable[[Obj], Obj],
+        opts: WriteOptions,
+        *,
+        create_missing: Callable[[], Obj] | None = None,
+    ) -> tuple[Obj, bool]:
+        """Read, ``mutate(copy)`` -> new object, write back guarded by the read revision; retry on a
+        conflict unless the new object pins a resourceVersion. Returns (object, created)."""
+        for _ in range(MAX_UPDATE_RETRIES):
+            try:
+                old, kv = await self._read(namespace, name)
+            except st.ApiError as err:
+                if err.code == 404 and create_missing is not None:
+                    return await self.create(namespace, create_missing(), opts), True
+                raise
+            new = mutate(om.deep_copy(old))
+            pinned = str(new.get("metadata", {}).get("resourceVersion") or "")
+            if pinned and pinned != str(kv.mod_revision):
+                raise st.conflict(self.resource.plural, name, group=self.resource.group)
+            try:
+                return await self._write_update(namespace, name, new, old, kv=kv, opts=opts), False
+            except st.ApiError as err:
+                if err.reason == "Conflict" and not pinned and err.status.get("_retry"):
+                    continue
+                raise
+        raise st.conflict(self.resource.plural, name, group=self.resource.group)
+
+    async def _write_update(self, namespace: str, name: str, new: Obj, old: Obj, *, kv: KeyValue,
+                            opts: WriteOptions) -> Obj:
+        meta = new.get("metadata")
+        if not isinstance(meta, dict):
+            raise st.bad_request("metadata must be an object")
+        om.check_update_meta(self.resource, new, old)
+        if new == old:
+            return old  # no-op updates do not bump the revision, as in Kubernetes
+        if self._admit is not None:
+            await self._admit(self.resource, new, old)
+        if om.finalized_deletion(new):
+            # The last finalizer of an object being deleted is gone: delete it for real.
+            if opts.dry_run:
+                return new
+            try:
+                deleted = await self.storage.delete(self.key(namespace, name),
+                                                    expected_revision=kv.mod_revision)
+            except ConflictError:
+                err = st.conflict(self.resource.plural, name, group=self.resource.group)
+                err.status["_retry"] = True
+                raise err from None
+            except Exception as exc:
+                raise self._error(exc, name) from None
+            new["metadata"]["resourceVersion"] = str(deleted.mod_revision)
+            return new
+        if opts.dry_run:
+            return new
+        try:
+            stored = await self.storage.update(self.key(namespace, name), encode_for_storage(new),
+                                               expected_revision=kv.mod_revision)
+        except ConflictError:
+            err = st.conflict(self.resource.plural, name, group=self.resource.group)
+            err.status["_retry"] = True
+            raise err from None
+        except Exception as exc:
+            raise self._error(exc, name) from None
+        new["metadata"]["resourceVersion"] = str(stored.mod_revision)
+        return new
+
+    async def update(self, namespace: str, name: str, body: Obj, opts: WriteOptions) -> tuple[Obj, bool]:
+        """PUT of the main resource."""
+        def mutate(old: Obj) -> Obj:
+            new = body
+            new_meta = new.setdefault("metadata", {})
+            om.carry_server_meta(new_meta, old["metadata"])
+            self.strategy.prepare_for_update(new, old)
+            om.record_manager(new, opts.field_manager, "Update", self.clock)
+            return new
+
+        def create() -> Obj:
+            body.get("metadata", {}).pop("resourceVersion", None)
+            return body
+
+        return await self.guaranteed_update(
+            namespace, name, mutate, opts,
+            create_missing=create if self.strategy.allow_create_on_update else None)
+
+    async def update_status(self, namespace: str, name: str, body: Obj, opts: WriteOptions) -> Obj:
+        def mutate(old: Obj) -> Obj:
+            return self.strategy.prepare_for_status_update(body, old)
+
+        obj, _ = await self.guaranteed_update(namespace, name, mutate, opts)
+        return obj
+
+    # ----- delete
+
+    async def delete(self, namespace: str, name: str, opts: DeleteOptions) -> tuple[Obj, bool]:
+        """Returns (object, gone): gone is False when the object lives on (graceful or finalizers)."""
+        for _ in range(MAX_UPDATE_RETRIES):
+            old, kv = await self._read(namespace, name)
+            meta = old["metadata"]
+            if opts.precondition_uid and opts.precondition_uid != meta.get("uid"):
+                raise st.conflict(self.resource.plural, name,
+                                  f"Precondition failed: UID in precondition: {opts.precondition_uid}, "
+                                  f"UID in object meta: {meta.get('uid', '')}", self.resource.group)
+            if opts.precondition_rv and opts.precondition_rv != str(kv.mod_revision):
+                raise st.conflict(self.resource.plural, name,
+                                  f"Precondition failed: ResourceVersion in precondition: "
+                                  f"{opts.precondition_rv}, ResourceVersion in object meta: "
+                                  f"{kv.mod_revision}", self.resource.group)
+            new = self._deletion_state(om.deep_copy(old), opts)
+            try:
+                if new is None:
+                    if opts.dry_run:
+                        return old, True
+                    deleted = await self.storage.delete(self.key(namespace, name),
+                                                        expected_revision=kv.mod_revision)
+                    old["metadata"]["resourceVersion"] = str(deleted.mod_revision)
+                    return old, True
+                if new == old or opts.dry_run:
+                    return new, False
+                stored = await self.storage.update(self.key(namespace, name), encode_for_storage(new),
+                                                   expected_revision=kv.mod_revision)
+                new["metadata"]["resourceVersion"] = str(stored.mod_revision)
+                return new, False
+            except ConflictError:
+                continue
+            except KeyNotFoundError:
+                raise st.not_found(self.resource.plural, name, self.resource.group) from None
+            except Exception as err:
+                raise self._error(err, name) from None
+        raise st.conflict(self.resource.plural, name, group=self.resource.group)
+
+    def _deletion_state(self, obj: Obj, opts: DeleteOptions) -> Obj | None:
+        """The object as it should be after this delete request, or None to remove it now."""
+        meta = obj["metadata"]
+        finalizers = list(meta.get("finalizers") or [])
+        if opts.propagation == "Orphan" and "orphan" not in finalizers:
+            finalizers.append("orphan")
+        elif opts.propagation == "Foreground" and "foregroundDeletion" not in finalizers:
+            finalizers.append("foregroundDeletion")
+        grace = self.strategy.grace_period(obj, opts.grace_period)
+        if self.resource.plural == "namespaces" and not self.resource.group:
+            spec_finalizers = (obj.get("spec") or {}).get("finalizers") or []
+            if spec_finalizers or finalizers:
+                obj.setdefault("status", {})["phase"] = "Terminating"
+                meta.setdefault("deletionTimestamp", om.timestamp(self.clock))
+                meta.setdefault("deletionGracePeriodSeconds", 0)
+                if finalizers:
+                    meta["finalizers"] = finalizers
+                return obj
+            return None
+        if not finalizers and grace == 0:
+            return None
+        now = self.clock.now()
+        if "deletionTimestamp" not in meta or grace < int(meta.get("deletionGracePeriodSeconds") or 0):
+            meta["deletionTimestamp"] = om.timestamp(self.clock, now_offset=grace)
+            meta["deletionGracePeriodSeconds"] = grace
+            if "generation" in meta:
+                meta["generation"] = int(meta["generation"]) + 1
+        del now
+        if finalizers:
+            meta["finalizers"] = finalizers
+        return obj
+
+    async def finalize_namespace(self, name: str, body: Obj, opts: WriteOptions) -> Obj:
+        from kubelite.apiserver.strategies.namespaces import NamespaceStrategy
+
+        strategy = self.strategy
+        assert isinstance(strategy, NamespaceStrategy)
+
+        def mutate(old: Obj) -> Obj:
+            return strategy.finalize(body, old)
+
+        obj, _ = await self.guaranteed_update("", name, mutate, opts)
+        meta = obj["metadata"]
+        if meta.get("deletionTimestamp") and not (obj.get("spec") or {}).get("finalizers") \
+                and not meta.get("finalizers"):
+            obj, _ = await self.delete("", name, DeleteOptions())
+        return obj

@@ -1,0 +1,19 @@
+"""GET of one object: the object itself, or a one-row Table for ``kubectl get <kind> <name>``."""
+
+from __future__ import annotations
+
+from aiohttp import web
+
+from kubelite.apiserver import negotiation, printing
+from kubelite.apiserver.verbs.request import ResourceRequest, json_response
+
+
+async def handle(rr: ResourceRequest) -> web.StreamResponse:
+    obj = await rr.store.get(rr.namespace, rr.name, resource_version=rr.query.get("resourceVersion", ""))
+    if negotiation.wants_table(rr.http.headers.get("Accept", "")):
+        table = printing.to_table(
+            rr.resource, [obj], resource_version=obj["metadata"].get("resourceVersion", ""),
+            now=rr.ctx.clock.now(),
+            include_object=negotiation.include_object(rr.query.get("includeObject", "")))
+        return json_response(table, content_type=negotiation.TABLE_CT)
+    return json_response(obj)
