@@ -15,8 +15,9 @@ FAMILY = "ip"
 
 
 def _q(name: str) -> str:
-    """Chain and set names carry '/', which nft accepts inside quotes."""
-    return f'"{name}"'
+    """Names go unquoted: nft's identifiers take '/', '.' and '-' after a leading letter, which every
+    name we generate has (Debian 12's nft 1.0.6 rejects quoted names here)."""
+    return name
 
 
 def _set_spec(s: Set) -> str:

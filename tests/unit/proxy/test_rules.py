@@ -96,7 +96,7 @@ def test_diff_on_scale_down_touches_only_what_changed() -> None:
     before, after = table(service(), three), table(service(), one)
     script = render_diff(before, after)
     (sp,) = service_ports(service(), [])
-    assert f'flush chain ip kubelite "{svc_chain(sp)}"' in script
+    assert f"flush chain ip kubelite {svc_chain(sp)}" in script
     assert script.count("delete chain") == 2  # the two endpoints that left
     assert "delete table" not in script and "flush table" not in script
     assert "10.244.0.2:8080" not in script  # the endpoint that stays is untouched
@@ -109,10 +109,10 @@ def test_diff_moves_a_service_between_live_and_rejected() -> None:
     script = render_diff(live, dead)
     lines = script.splitlines()
     delete_elem = next(i for i, line in enumerate(lines)
-                       if line.startswith('delete element ip kubelite "service-ips"'))
+                       if line.startswith("delete element ip kubelite service-ips"))
     delete_chain = next(i for i, line in enumerate(lines) if line.startswith("delete chain"))
     assert delete_elem < delete_chain  # references go before the chain
-    assert 'add element ip kubelite "no-endpoint" { 10.96.0.20 . tcp . 80 : goto reject-service }' in script
+    assert "add element ip kubelite no-endpoint { 10.96.0.20 . tcp . 80 : goto reject-service }" in script
 
 
 def test_full_render_replaces_only_our_table() -> None:

@@ -1,0 +1,58 @@
+"""Applying computed tables to the kernel through ``nft -f -``.
+
+The backend remembers what it last applied: the first sync replaces kubelite's table whole, later
+ones send only the diff. If a diff fails (someone deleted our table by hand), the next sync falls
+back to a full replace, so the kernel converges on the computed state.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Sequence
+
+from kubelite.proxy.nft import delete_table, render_diff, render_full
+from kubelite.proxy.rules import Table
+
+log = logging.getLogger(__name__)
+
+
+class NftError(RuntimeError):
+    pass
+
+
+class NftBackend:
+    def __init__(self, *, nft: str = "nft", prefix: Sequence[str] = ()) -> None:
+        """``prefix`` runs nft through another command, e.g. ``ip netns exec NS`` in tests."""
+        self._argv = [*prefix, nft, "-f", "-"]
+        self._applied: Table | None = None
+
+    async def sync(self, table: Table) -> bool:
+        """Make the kernel match ``table``; returns whether anything was sent."""
+        script = render_full(table) if self._applied is None else render_diff(self._applied, table)
+        if not script:
+            return False
+        try:
+            await self._run(script)
+        except NftError:
+            if self._applied is None:
+                raise
+            log.warning("incremental nft update failed; replacing the table")
+            self._applied = None
+            await self._run(render_full(table))
+        self._applied = table
+        return True
+
+    async def cleanup(self) -> None:
+        """Remove kubelite's table (and nothing else)."""
+        await self._run(delete_table())
+        self._applied = None
+
+    async def _run(self, script: str) -> None:
+        proc = await asyncio.create_subprocess_exec(
+            *self._argv, stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE,
+            stderr=asyncio.subprocess.PIPE,
+        )
+        _, err = await proc.communicate(script.encode())
+        if proc.returncode != 0:
+            raise NftError(f"nft failed ({proc.returncode}): {err.decode(errors='replace').strip()}")
