@@ -33,6 +33,7 @@ COMMANDS: dict[str, Command] = {
     "start": Command("kubelite.cli.start", "Start stopped containers"),
     "rm": Command("kubelite.cli.rm", "Remove containers"),
     "system": Command("kubelite.cli.system", "Engine housekeeping: system prune"),
+    "registry": Command("kubelite.cli.registry", "Run an image registry (serve) or reclaim its space (gc)"),
 }
 
 USAGE = "usage: kubelite [--root DIR] [--debug] COMMAND [ARGS...]"

@@ -1,0 +1,69 @@
+"""Helpers every API module shares: the app's state, validated path parameters, body streaming."""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import dataclass
+
+from aiohttp import web
+
+from kubelite.distribution.errors import Code, RegistryError
+from kubelite.distribution.names import Digest, parse_digest, validate_name
+from kubelite.distribution.server.config import ServerConfig
+from kubelite.distribution.server.storage import Storage, UploadWriter
+
+
+@dataclass
+class Registry:
+    """What handlers reach through ``request.app[REGISTRY]``."""
+
+    config: ServerConfig
+    storage: Storage
+    # Serialises commits of the same digest so two concurrent uploads of one blob cannot race.
+    commit_lock: asyncio.Lock
+
+
+REGISTRY: web.AppKey[Registry] = web.AppKey("registry", Registry)
+
+
+def registry(request: web.Request) -> Registry:
+    return request.app[REGISTRY]
+
+
+def repo_name(request: web.Request) -> str:
+    return validate_name(request.match_info["name"])
+
+
+def digest_param(text: str) -> Digest:
+    return parse_digest(text)
+
+
+async def stream_into(request: web.Request, writer: UploadWriter) -> int:
+    """Append the request body to an upload; on a broken or short body roll the upload back.
+
+    Returns the number of bytes appended. A body shorter than its Content-Length is SIZE_INVALID
+    and leaves the upload as it was, so the client can ask for the Range and resume.
+    """
+    declared = request.content_length
+    try:
+        async for chunk in request.content.iter_chunked(1 << 20):
+            writer.write(chunk)
+    except (asyncio.CancelledError, Exception):
+        writer.abort()
+        raise
+    received = writer.offset - writer.start
+    if declared is not None and received != declared:
+        writer.abort()
+        raise RegistryError(Code.SIZE_INVALID, detail={"declared": declared, "received": received})
+    writer.close()
+    return received
+
+
+def upload_headers(name: str, upload_id: str, size: int) -> dict[str, str]:
+    """Location, Range (inclusive; "0-0" when empty, as docker/distribution answers) and UUID."""
+    return {
+        "Location": f"/v2/{name}/blobs/uploads/{upload_id}",
+        "Range": f"0-{max(size - 1, 0)}",
+        "Docker-Upload-UUID": upload_id,
+        "Content-Length": "0",
+    }
