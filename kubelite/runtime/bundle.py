@@ -1,0 +1,118 @@
+"""From a container record to an OCI bundle: network attachment, /etc files and the runtime spec.
+
+Kept apart from :mod:`kubelite.runtime.lifecycle` so the spec a record produces can be read (and tested)
+on its own: :func:`spec_options` is pure apart from the user lookup in the container's rootfs.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+from typing import TYPE_CHECKING, Any
+
+from kubelite.runtime.container_errors import ContainerError
+from kubelite.runtime.containers import Container, NetworkState
+from kubelite.runtime.spec import Mount, Resources, SpecOptions, bind, build_spec, default_rlimits
+
+if TYPE_CHECKING:
+    from kubelite.runtime.lifecycle import Engine
+
+
+def setup_network(engine: Engine, ctr: Container) -> NetworkState:
+    """Give the container its network: a bridge address, an isolated namespace, the host's, or its
+    pod sandbox's."""
+    from kubelite.runtime.network import bridge as br
+    from kubelite.runtime.network.ipam import Table
+
+    mode = ctr.host_config.network_mode
+    if ctr.host_config.sandbox:
+        from kubelite.runtime.sandbox import SandboxStore
+
+        sb = SandboxStore(engine.root).load(ctr.host_config.sandbox)
+        return NetworkState(ip=sb.ip, prefix_len=sb.prefix_len, gateway=sb.gateway, netns=sb.netns)
+    if mode == "host":
+        return NetworkState()
+    if mode == "none":
+        return NetworkState(netns=br.isolated(engine.kernel, ctr.id))
+    with engine.store.lock():
+        ip = Table(engine.root).claim(engine.net, ctr.id)
+    att = br.attach(engine.kernel, engine.net, ctr.id, ip)
+    return NetworkState(
+        ip=att.ip,
+        prefix_len=att.prefix_len,
+        gateway=att.gateway,
+        mac=att.mac,
+        netns=att.netns,
+        host_veth=att.host_veth,
+    )
+
+
+def teardown_network(engine: Engine, ctr: Container) -> None:
+    """Undo :func:`setup_network` (idempotent; a sandbox's network is the sandbox's to remove)."""
+    from kubelite.runtime.network import bridge as br
+    from kubelite.runtime.network.ipam import Table
+
+    if ctr.host_config.sandbox or ctr.host_config.network_mode == "host":
+        return
+    with contextlib.suppress(ContainerError, OSError):
+        br.detach(engine.kernel, ctr.id)
+    if ctr.host_config.network_mode == "bridge":
+        with engine.store.lock():
+            Table(engine.root).release(ctr.id)
+
+
+def spec_options(engine: Engine, ctr: Container, binds: list[tuple[str, str, bool]]) -> SpecOptions:
+    from kubelite.runtime.network.files import write_files
+    from kubelite.runtime.seccomp import default_profile
+    from kubelite.runtime.spec import DEFAULT_CAPS
+    from kubelite.runtime.users import resolve_user
+
+    directory = engine.store.path(ctr.id)
+    rootfs = os.path.join(directory, "rootfs")
+    hc = ctr.host_config
+    namespaces: dict[str, str | None] = {"pid": None, "ipc": None, "uts": None, "mount": None}
+    if hc.sandbox:
+        from kubelite.runtime.sandbox import SandboxStore
+
+        sb = SandboxStore(engine.root).load(hc.sandbox)
+        namespaces.update({"network": sb.netns, "ipc": sb.ipc_ns, "uts": sb.uts_ns})
+        hostname = sb.hostname
+    else:
+        if hc.network_mode != "host":
+            namespaces["network"] = ctr.network.netns or None
+        hostname = ctr.config.hostname
+    if hc.network_mode == "host" and not hc.sandbox:
+        files = {"/etc/hosts": "/etc/hosts", "/etc/resolv.conf": "/etc/resolv.conf"}
+    else:
+        files = write_files(directory, hostname=hostname, ip=ctr.network.ip)
+    mounts: list[Mount] = [bind(src, dst) for dst, src in files.items()]
+    mounts += [bind(src, dst, readonly=ro) for src, dst, ro in binds]
+    caps = DEFAULT_CAPS
+    return SpecOptions(
+        args=list(ctr.config.args),
+        rootfs=rootfs,
+        env=list(ctr.config.env),
+        cwd=ctr.config.cwd or "/",
+        user=resolve_user(rootfs, ctr.config.user),
+        hostname=hostname if not hc.sandbox else "",
+        terminal=ctr.config.tty,
+        readonly_rootfs=hc.readonly_rootfs,
+        mounts=mounts,
+        namespaces=namespaces,
+        capabilities=caps,
+        no_new_privileges=hc.no_new_privileges,
+        seccomp=default_profile(list(caps)),
+        resources=Resources(
+            memory=hc.memory or None,
+            cpus=(hc.nano_cpus / 1e9) if hc.nano_cpus else None,
+            cpu_shares=hc.cpu_shares or None,
+            pids=hc.pids_limit or None,
+        ),
+        cgroups_path=f"/kubelite/{ctr.id}",
+        rlimits=default_rlimits(),
+        annotations={"io.kubelite.container.name": ctr.name, "io.kubelite.image": ctr.config.image},
+    )
+
+
+def spec_for(engine: Engine, ctr: Container, binds: list[tuple[str, str, bool]]) -> dict[str, Any]:
+    return build_spec(spec_options(engine, ctr, binds))

@@ -1,0 +1,573 @@
+"""The container engine's verbs: create, start, stop, kill, remove, list, inspect, wait.
+
+Daemonless, like podman: every verb is a short-lived call that reads the records, observes the world
+(conmon's exit file, runc's state), acts, and writes the records back under the store's lock. Long waits
+(a stop's grace period) happen outside the lock. The container itself lives under conmon, so it outlives
+the CLI that started it.
+
+Interruption safety: a container is first registered as ``creating`` with the CLI's pid as owner; only
+when its rootfs, network and bundle are ready does it become ``created``. If the CLI dies in between,
+the next engine call sees a ``creating`` record with a dead owner and reaps it (rootfs, netns, address,
+record), so nothing is left half-registered. Failures inside ``create`` clean up at once.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import select
+import signal as signals
+import socket
+import subprocess
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+
+from kubelite.runtime import containers as ctrs
+from kubelite.runtime.container_errors import (
+    ContainerError,
+    InvalidArgument,
+    InvalidState,
+    NotFound,
+    PortInUse,
+    RuntimeFailure,
+)
+from kubelite.runtime.containers import Container, PortBinding, Store
+from kubelite.runtime.image_source import ImageInfo, ImageSource
+from kubelite.runtime.monitor import MonitorPaths, pid_alive, read_exit, rfc3339, start_monitor
+from kubelite.runtime.network.ipam import NetConf
+from kubelite.runtime.network.kernel import NetKernel
+from kubelite.runtime.runc import Runc, write_bundle
+
+
+@dataclass
+class CreateRequest:
+    """A container to create: Docker's ``run`` flags, parsed and typed."""
+
+    image: str
+    command: list[str] = field(default_factory=list)  # replaces the image's Cmd when given
+    entrypoint: list[str] | None = None  # replaces the image's Entrypoint when given
+    name: str = ""
+    env: list[str] = field(default_factory=list)
+    publish: list[PortBinding] = field(default_factory=list)
+    volumes: list[str] = field(default_factory=list)  # SRC:DST[:ro|rw]
+    workdir: str = ""
+    user: str = ""
+    hostname: str = ""
+    network: str = "bridge"  # bridge | host | none
+    memory: int = 0
+    cpus: float = 0.0
+    cpu_shares: int = 0
+    pids_limit: int = 0
+    tty: bool = False
+    stdin: bool = False
+    auto_remove: bool = False
+    no_new_privileges: bool = False
+    readonly_rootfs: bool = False
+    labels: dict[str, str] = field(default_factory=dict)
+    sandbox: str = ""  # join this pod sandbox's namespaces
+
+
+@dataclass
+class StartResult:
+    pid: int
+    conmon_pid: int
+    conmon_process: subprocess.Popen[bytes] | None = None
+    attach_socket: socket.socket | None = None
+
+
+def _signal_number(name: str) -> int:
+    text = name.strip().upper()
+    if text.isdigit():
+        return int(text)
+    if not text.startswith("SIG"):
+        text = "SIG" + text
+    try:
+        return int(signals.Signals[text])
+    except KeyError:
+        raise InvalidArgument(f"invalid signal: {name}") from None
+
+
+def signal_name(name: str) -> str:
+    """Normalise ``TERM``/``15``/``SIGTERM`` to ``SIGTERM`` (raises InvalidArgument)."""
+    return signals.Signals(_signal_number(name)).name
+
+
+def wait_pid_exit(pid: int, timeout: float | None) -> bool:
+    """Wait (without polling) until ``pid`` exits; True if it did within ``timeout`` seconds."""
+    if not pid_alive(pid):
+        return True
+    try:
+        fd = os.pidfd_open(pid)
+    except ProcessLookupError:
+        return True
+    try:
+        ready, _, _ = select.select([fd], [], [], timeout)
+        return bool(ready)
+    finally:
+        os.close(fd)
+
+
+class Engine:
+    """One engine root. ``images`` and ``kernel`` default to the real image store and host kernel."""
+
+    def __init__(
+        self,
+        root: str,
+        *,
+        images: ImageSource | None = None,
+        kernel: NetKernel | None = None,
+        net: NetConf | None = None,
+    ) -> None:
+        self.root = os.path.abspath(root)
+        self.store = Store(self.root)
+        self._images = images
+        self._kernel = kernel
+        self._net = net
+        self.runc = Runc(os.path.join(self.root, "runc"))
+
+    # --- dependencies, built on first use to keep the CLI's start-up small -------------------------
+
+    @property
+    def images(self) -> ImageSource:
+        if self._images is None:
+            from kubelite.runtime.image_source import StoreImageSource
+
+            self._images = StoreImageSource(self.root)
+        return self._images
+
+    @property
+    def kernel(self) -> NetKernel:
+        if self._kernel is None:
+            from kubelite.runtime.network.kernel import HostKernel
+
+            self._kernel = HostKernel()
+        return self._kernel
+
+    @property
+    def net(self) -> NetConf:
+        if self._net is None:
+            from kubelite.runtime.network.ipam import load_conf
+
+            self._net = load_conf(self.root)
+        return self._net
+
+    def paths(self, cid: str) -> MonitorPaths:
+        return MonitorPaths(bundle=self.store.path(cid), cid=cid)
+
+    # --- observation -------------------------------------------------------------------------------
+
+    def _observe(self, ctr: Container) -> ctrs.Observed:
+        info = read_exit(self.paths(ctr.id))
+        runc_status = None
+        if info is None and ctr.state.status == ctrs.RUNNING:
+            if ctr.state.conmon_pid and pid_alive(ctr.state.conmon_pid):
+                runc_status = "running"
+            else:
+                st = self.runc.state(ctr.id)
+                runc_status = st.get("status") if st else None
+        return ctrs.Observed(
+            exit_code=info.code if info else None,
+            finished_at=info.finished_at if info else rfc3339(),
+            oom_killed=(info.oom_killed or self._oom_counted(ctr)) if info else False,
+            runc_status=runc_status,
+            owner_alive=pid_alive(ctr.state.owner_pid),
+        )
+
+    def _oom_counted(self, ctr: Container) -> bool:
+        """cgroup v1's oom_kill counter for the container's cgroup (it exists until runc delete)."""
+        if not ctr.host_config.memory:
+            return False
+        for base in (f"/sys/fs/cgroup/memory/kubelite/{ctr.id}", f"/sys/fs/cgroup/kubelite/{ctr.id}"):
+            for name in ("memory.oom_control", "memory.events"):
+                try:
+                    with open(os.path.join(base, name)) as fh:
+                        for line in fh:
+                            key, _, value = line.partition(" ")
+                            if key == "oom_kill" and int(value) > 0:
+                                return True
+                except (FileNotFoundError, ValueError):
+                    continue
+        return False
+
+    def refresh(self, ctr: Container) -> Container:
+        """Bring one record in line with reality and persist the change (under the lock)."""
+        if ctr.state.status not in (ctrs.RUNNING, ctrs.CREATING):
+            return ctr
+        seen = self._observe(ctr)
+        if ctrs.is_stale_creating(ctr.state, seen):
+            self._reap(ctr)
+            raise NotFound(f"No such container: {ctr.id}")
+        new_state = ctrs.reconcile(ctr.state, seen)
+        if new_state != ctr.state:
+            with self.store.lock():
+                fresh = self.store.load(ctr.id)
+                if fresh.state == ctr.state:
+                    fresh.state = new_state
+                    self.store.save(fresh)
+                ctr = fresh
+        return ctr
+
+    def containers(self, *, all_containers: bool = False) -> list[Container]:
+        out = []
+        for record in self.store.all():
+            try:
+                ctr = self.refresh(record)
+            except NotFound:
+                continue
+            if ctr.state.status == ctrs.CREATING:
+                continue
+            if all_containers or ctr.state.status == ctrs.RUNNING:
+                out.append(ctr)
+        out.sort(key=lambda c: c.created, reverse=True)
+        return out
+
+    def get(self, ref: str) -> Container:
+        ctr = self.refresh(self.store.lookup(ref))
+        if ctr.state.status == ctrs.CREATING:
+            raise NotFound(f"No such container: {ref}")
+        return ctr
+
+    # --- create ------------------------------------------------------------------------------------
+
+    def create(self, req: CreateRequest) -> Container:
+        image = self.images.resolve(req.image)
+        name = ctrs.validate_name(req.name) if req.name else ""
+        if req.network not in ("bridge", "host", "none") and not req.sandbox:
+            raise InvalidArgument(f"network {req.network} not found (use bridge, host or none)")
+        if req.publish and (req.network != "bridge" or req.sandbox):
+            req.publish = []  # Docker ignores -p outside the bridge network (with a warning)
+        binds = [parse_volume(v) for v in req.volumes]
+        cid = ctrs.new_id()
+        ctr = Container(
+            id=cid,
+            name="",
+            created=rfc3339(),
+            config=self._config(req, image),
+            host_config=ctrs.HostConfig(
+                network_mode=req.network,
+                port_bindings=list(req.publish),
+                binds=list(req.volumes),
+                memory=req.memory,
+                nano_cpus=int(req.cpus * 1e9),
+                cpu_shares=req.cpu_shares,
+                pids_limit=req.pids_limit,
+                auto_remove=req.auto_remove,
+                no_new_privileges=req.no_new_privileges,
+                readonly_rootfs=req.readonly_rootfs,
+                sandbox=req.sandbox,
+            ),
+            state=ctrs.State(status=ctrs.CREATING, owner_pid=os.getpid()),
+        )
+        with self.store.lock():
+            stale = self._mark_stale()
+            if name:
+                self.store.check_name_free(name)
+            else:
+                taken = {c.name for c in self.store.all()}
+                name = ctrs.random_name()
+                while name in taken:
+                    name = ctrs.random_name()
+            ctr.name = name
+            self.store.save(ctr)
+        for dead in stale:
+            self._reap(dead)
+        try:
+            self._materialize(ctr, image, binds)
+        except BaseException:
+            self._reap(ctr)
+            raise
+        with self.store.lock():
+            ctr.state = ctrs.transition(ctr.state, "created")
+            self.store.save(ctr)
+        return ctr
+
+    def _config(self, req: CreateRequest, image: ImageInfo) -> ctrs.Config:
+        cfg = image.config
+        entrypoint = list(req.entrypoint) if req.entrypoint is not None else list(cfg.get("Entrypoint") or [])
+        if req.command:
+            cmd = list(req.command)
+        elif req.entrypoint is not None:
+            cmd = []  # Docker: --entrypoint resets the image's Cmd
+        else:
+            cmd = list(cfg.get("Cmd") or [])
+        args = entrypoint + cmd
+        if not args:
+            raise InvalidArgument("no command specified (the image has no Cmd or Entrypoint)")
+        env = merge_env(list(cfg.get("Env") or []), req.env)
+        stop_signal = signal_name(str(cfg.get("StopSignal") or "SIGTERM"))
+        return ctrs.Config(
+            image=req.image,
+            image_id=image.id,
+            args=args,
+            entrypoint=entrypoint,
+            cmd=cmd,
+            env=env,
+            cwd=req.workdir or str(cfg.get("WorkingDir") or "/"),
+            user=req.user or str(cfg.get("User") or ""),
+            hostname=req.hostname,
+            tty=req.tty,
+            stdin=req.stdin,
+            labels=dict(cfg.get("Labels") or {}) | req.labels,
+            stop_signal=stop_signal,
+            exposed_ports=sorted((cfg.get("ExposedPorts") or {}).keys()),
+        )
+
+    def _materialize(self, ctr: Container, image: ImageInfo, binds: list[tuple[str, str, bool]]) -> None:
+        from kubelite.runtime import bundle
+
+        rootfs = self.store.path(ctr.id, "rootfs")
+        os.makedirs(rootfs, exist_ok=True)
+        self.images.prepare_rootfs(ctr.id, image, rootfs)
+        if not ctr.config.hostname:
+            ctr.config.hostname = (
+                ctr.id[:12] if ctr.host_config.network_mode != "host" else socket.gethostname()
+            )
+        ctr.network = bundle.setup_network(self, ctr)
+        with self.store.lock():
+            self.store.save(ctr)
+        write_bundle(self.store.path(ctr.id), bundle.spec_for(self, ctr, binds))
+
+    # --- start -------------------------------------------------------------------------------------
+
+    def start(self, ref: str, *, sync: bool = False, attach: bool = False) -> tuple[Container, StartResult]:
+        """Start a created or exited container. With ``sync`` conmon stays our child (foreground run);
+        with ``attach`` the attach socket is connected *before* the process starts, so no output is lost."""
+        ctr = self.get(ref)
+        if ctr.state.status == ctrs.RUNNING:
+            raise InvalidState(f"container {ctr.name} is already running")
+        with self.store.lock():
+            ctr = self.store.load(ctr.id)
+            if ctr.state.status == ctrs.EXITED:
+                self.runc.delete(ctr.id, force=True)
+                ctr.state = ctrs.transition(ctr.state, "restart")
+                ctr.restart_count += 1
+            elif ctr.state.status != ctrs.CREATED:
+                raise InvalidState(f"cannot start container {ctr.name}: it is {ctr.state.status}")
+            self._check_ports(ctr)
+            self._publish(extra=ctr)
+        try:
+            started = start_monitor(
+                self.paths(ctr.id),
+                name=ctr.name,
+                runc=self.runc.binary,
+                runc_root=self.runc.state_root,
+                stdin=ctr.config.stdin,
+                tty=ctr.config.tty,
+                sync=sync,
+            )
+            sock = None
+            if attach:
+                from kubelite.runtime.attach import connect
+
+                try:
+                    sock = connect(self.paths(ctr.id).attach_socket)
+                except OSError as err:
+                    raise RuntimeFailure(f"cannot attach to the container: {err}") from None
+            self.runc.start(ctr.id)
+        except ContainerError as err:
+            with self.store.lock():
+                ctr = self.store.load(ctr.id)
+                ctr.state.error = str(err)
+                self.store.save(ctr)
+                self._publish()
+            with contextlib.suppress(ContainerError):
+                self.runc.delete(ctr.id, force=True)
+            raise
+        with self.store.lock():
+            ctr = self.store.load(ctr.id)
+            ctr.state = ctrs.transition(
+                ctr.state, "started", pid=started.pid, conmon_pid=started.conmon_pid, started_at=rfc3339()
+            )
+            self.store.save(ctr)
+        return ctr, StartResult(
+            pid=started.pid,
+            conmon_pid=started.conmon_pid,
+            conmon_process=started.conmon_process,
+            attach_socket=sock,
+        )
+
+    def _check_ports(self, ctr: Container) -> None:
+        """Docker's "port is already allocated": another running container, or a host process."""
+        mine = {(p.host_port, p.protocol) for p in ctr.host_config.port_bindings}
+        if not mine:
+            return
+        for other in self.store.all():
+            if other.id == ctr.id or other.state.status not in (ctrs.RUNNING, ctrs.CREATED):
+                continue
+            if other.state.status == ctrs.RUNNING and read_exit(self.paths(other.id)) is not None:
+                continue
+            for p in other.host_config.port_bindings:
+                if (p.host_port, p.protocol) in mine and other.state.status == ctrs.RUNNING:
+                    raise PortInUse(
+                        f"Bind for 0.0.0.0:{p.host_port} failed: port is already allocated "
+                        f"(by container {other.name})"
+                    )
+        for p in ctr.host_config.port_bindings:
+            kind = socket.SOCK_STREAM if p.protocol == "tcp" else socket.SOCK_DGRAM
+            with socket.socket(socket.AF_INET, kind) as probe:
+                try:
+                    probe.bind((p.host_ip or "0.0.0.0", p.host_port))
+                except OSError as err:
+                    raise PortInUse(
+                        f"Bind for {p.host_ip or '0.0.0.0'}:{p.host_port} failed: "
+                        f"port is already allocated ({err.strerror})"
+                    ) from None
+
+    def _publish(self, extra: Container | None = None) -> None:
+        """Rewrite the nft table from every running container's ports (call under the lock)."""
+        from kubelite.runtime.network import bridge as br
+        from kubelite.runtime.network.nft import Publication
+
+        pubs: list[Publication] = []
+        seen: set[str] = set()
+        candidates = ([extra] if extra else []) + list(self.store.all())
+        for ctr in candidates:
+            if ctr.id in seen or not ctr.network.ip or not ctr.host_config.port_bindings:
+                continue
+            seen.add(ctr.id)
+            active = ctr is extra or (
+                ctr.state.status == ctrs.RUNNING and read_exit(self.paths(ctr.id)) is None
+            )
+            if not active:
+                continue
+            for p in ctr.host_config.port_bindings:
+                pubs.append(Publication(p.host_ip, p.host_port, p.protocol, ctr.network.ip, p.container_port))
+        if pubs or self._table_may_exist():
+            br.publish(self.kernel, self.net, pubs)
+
+    def _table_may_exist(self) -> bool:
+        return os.path.exists(os.path.join(self.root, "network", "ipam.json"))
+
+    # --- stop, kill, wait --------------------------------------------------------------------------
+
+    def kill(self, ref: str, sig: str = "SIGKILL") -> Container:
+        ctr = self.get(ref)
+        if ctr.state.status != ctrs.RUNNING:
+            raise InvalidState(f"Cannot kill container: {ref}: container {ctr.id[:12]} is not running")
+        self.runc.kill(ctr.id, _signal_number(sig))
+        return ctr
+
+    def wait(self, ctr: Container, timeout: float | None = None) -> bool:
+        """Wait until conmon has recorded the exit (conmon exits right after writing the exit file)."""
+        if read_exit(self.paths(ctr.id)) is not None:
+            return True
+        if ctr.state.conmon_pid and wait_pid_exit(ctr.state.conmon_pid, timeout):
+            return True
+        return read_exit(self.paths(ctr.id)) is not None
+
+    def stop(self, ref: str, timeout: int | None = None) -> Container:
+        """The image's STOPSIGNAL (default SIGTERM), then SIGKILL after the grace period (default 10 s)."""
+        ctr = self.get(ref)
+        if ctr.state.status != ctrs.RUNNING:
+            return ctr
+        grace = ctr.config.stop_timeout if timeout is None else timeout
+        with contextlib.suppress(NotFound):
+            self.runc.kill(ctr.id, _signal_number(ctr.config.stop_signal))
+        if not self.wait(ctr, max(0, grace)):
+            with contextlib.suppress(NotFound):
+                self.runc.kill(ctr.id, int(signals.SIGKILL), all_processes=True)
+            self.wait(ctr, 10)
+        ctr = self.refresh(self.store.load(ctr.id))
+        with self.store.lock():
+            self._publish()
+        return ctr
+
+    # --- remove, prune -----------------------------------------------------------------------------
+
+    def remove(self, ref: str, *, force: bool = False) -> str:
+        ctr = self.get(ref)
+        if ctr.state.status == ctrs.RUNNING:
+            if not force:
+                raise InvalidState(
+                    f"You cannot remove a running container {ctr.id}. Stop the container "
+                    "before attempting removal or force remove"
+                )
+            with contextlib.suppress(NotFound, InvalidState):
+                self.runc.kill(ctr.id, int(signals.SIGKILL), all_processes=True)
+            self.wait(ctr, 10)
+        with self.store.lock():
+            ctr = self.store.load(ctr.id)
+            if ctr.state.status == ctrs.REMOVING:
+                raise InvalidState(f"removal of container {ctr.name} is already in progress")
+            ctr.state = ctrs.transition(self.refresh_state(ctr), "remove")
+            self.store.save(ctr)
+        self._reap(ctr)
+        return ctr.id
+
+    def refresh_state(self, ctr: Container) -> ctrs.State:
+        return ctrs.reconcile(ctr.state, self._observe(ctr))
+
+    def _reap(self, ctr: Container) -> None:
+        """Undo everything a container may have: runc state, netns, address, rootfs, record."""
+        from kubelite.runtime import bundle
+
+        with contextlib.suppress(ContainerError):
+            self.runc.delete(ctr.id, force=True)
+        bundle.teardown_network(self, ctr)
+        rootfs = self.store.path(ctr.id, "rootfs")
+        with contextlib.suppress(Exception):
+            self.images.release_rootfs(ctr.id, rootfs)
+        with self.store.lock():
+            self.store.delete(ctr.id)
+            self._publish()
+
+    def _mark_stale(self) -> list[Container]:
+        """Mark ``creating`` records whose CLI died as removing (under the lock); the caller reaps them
+        after releasing it (flock is per open file, so reaping under it would deadlock)."""
+        stale = []
+        for ctr in list(self.store.all()):
+            if ctr.state.status == ctrs.CREATING and not pid_alive(ctr.state.owner_pid):
+                ctr.state.status = ctrs.REMOVING
+                self.store.save(ctr)
+                stale.append(ctr)
+        return stale
+
+    def prune(self) -> list[str]:
+        """Remove every stopped container (``system prune``); returns their ids."""
+        removed = []
+        for ctr in self.containers(all_containers=True):
+            if ctr.state.status in (ctrs.EXITED, ctrs.CREATED):
+                with contextlib.suppress(ContainerError):
+                    removed.append(self.remove(ctr.id))
+        for ctr in list(self.store.all()):
+            if ctr.state.status == ctrs.REMOVING or (
+                ctr.state.status == ctrs.CREATING and not pid_alive(ctr.state.owner_pid)
+            ):
+                self._reap(ctr)
+                removed.append(ctr.id)
+        return removed
+
+    def iter_ids(self) -> Iterator[str]:
+        for ctr in self.store.all():
+            yield ctr.id
+
+
+def merge_env(base: list[str], overrides: list[str]) -> list[str]:
+    """Image env then user env, later keys replacing earlier ones, order kept (Docker's rule)."""
+    out: dict[str, str] = {}
+    for item in base + overrides:
+        key, sep, value = item.partition("=")
+        if not key:
+            raise InvalidArgument(f"invalid environment variable: {item!r}")
+        out[key] = f"{key}={value}" if sep else item
+    return list(out.values())
+
+
+def parse_volume(spec: str) -> tuple[str, str, bool]:
+    """``SRC:DST[:ro|rw]`` -> (absolute host path, container path, read-only)."""
+    parts = spec.split(":")
+    if len(parts) not in (2, 3) or not parts[0] or not parts[1]:
+        raise InvalidArgument(f"invalid volume specification: {spec!r} (use SRC:DST[:ro])")
+    src, dst = parts[0], parts[1]
+    mode = parts[2] if len(parts) == 3 else "rw"
+    if mode not in ("ro", "rw"):
+        raise InvalidArgument(f"invalid mode {mode!r} in volume {spec!r} (ro or rw)")
+    if not dst.startswith("/"):
+        raise InvalidArgument(f"invalid volume specification: {spec!r}: destination must be absolute")
+    if not src.startswith("/"):
+        raise InvalidArgument(
+            f"invalid volume {spec!r}: named volumes are not supported; use an absolute host path"
+        )
+    if not os.path.exists(src):
+        raise InvalidArgument(f"invalid volume {spec!r}: host path {src} does not exist")
+    return os.path.abspath(src), dst, mode == "ro"
