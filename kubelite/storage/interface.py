@@ -107,6 +107,10 @@ class FutureRevisionError(StorageError):
     """A read asked for a revision newer than the store has."""
 
 
+class TooLargeError(StorageError):
+    """The value (or request) exceeds what the backend accepts (etcd: 1.5 MiB by default): 413 at the API."""
+
+
 class UnavailableError(StorageError):
     """Transient: the backend cannot serve now (etcd without quorum, closed store). Retry."""
 

@@ -9,18 +9,20 @@ from __future__ import annotations
 import asyncio
 import time
 import uuid
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 
 from kubelite.base.clock import FakeClock
+from kubelite.storage.etcd import EtcdConfig, EtcdStorage
 from kubelite.storage.interface import Storage
 from kubelite.storage.memory import MemoryStorage
 from kubelite.storage.sqlite import SQLiteConfig, SQLiteStorage
+from kubelite.testing.etcd import EtcdCluster
 
-BACKENDS = ["memory", "sqlite"]
+BACKENDS = ["memory", "sqlite", "etcd"]
 
 
 @dataclass
@@ -48,6 +50,13 @@ async def eventually(check: Callable[[], Awaitable[bool]], within: float = 10.0)
         await asyncio.sleep(0.02)
 
 
+@pytest.fixture(scope="session")
+def etcd_cluster() -> Iterator[EtcdCluster]:
+    """One real single-member etcd for the session; tests keep apart by key prefix."""
+    with EtcdCluster(1) as cluster:
+        yield cluster
+
+
 @pytest.fixture(params=BACKENDS)
 async def harness(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[Harness]:
     backend: str = request.param
@@ -59,9 +68,10 @@ async def harness(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterat
     elif backend == "sqlite":
         store = SQLiteStorage(SQLiteConfig(str(tmp_path / "db" / "state.db")), clock=clock)
     else:
-        raise AssertionError(backend)
+        cluster: EtcdCluster = request.getfixturevalue("etcd_cluster")
+        store = EtcdStorage(EtcdConfig(endpoints=tuple(cluster.endpoints)))
     await store.start()
     try:
-        yield Harness(store, prefix, backend, clock)
+        yield Harness(store, prefix, backend, None if backend == "etcd" else clock)
     finally:
         await store.close()
