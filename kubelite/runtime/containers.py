@@ -28,9 +28,12 @@ import re
 import secrets
 from collections.abc import Iterator
 from dataclasses import asdict, dataclass, field, replace
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from kubelite.runtime.container_errors import AlreadyExists, InvalidArgument, InvalidState, NotFound
+
+if TYPE_CHECKING:
+    from kubelite.runtime.lock import EngineLock
 
 CREATING = "creating"
 CREATED = "created"
@@ -297,7 +300,6 @@ class Store:
     """Container records on disk, one directory per container::
 
         <root>/containers/
-          .lock                      flock held while the set of records or a record changes
           <id>/
             container.json           the Container record (written atomically: tmp + rename)
             config.json              the OCI bundle's spec (the bundle is this directory)
@@ -309,7 +311,8 @@ class Store:
             attach, ctl, winsz       conmon's attach socket and control fifos
             hosts, resolv.conf, hostname   bind-mounted into the container
 
-    Callers take :meth:`lock` around read-modify-write sequences; reads of one record are atomic on
+    The lock is ``<root>/locks/containers.lock`` (see :mod:`kubelite.runtime.lock`). Callers take
+    :meth:`lock` around read-modify-write sequences; reads of one record are atomic on
     their own thanks to rename.
     """
 
@@ -320,9 +323,11 @@ class Store:
     def path(self, cid: str, *parts: str) -> str:
         return os.path.join(self.dir, cid, *parts)
 
-    def lock(self) -> _FileLock:
-        os.makedirs(self.dir, exist_ok=True)
-        return _FileLock(os.path.join(self.dir, ".lock"))
+    def lock(self) -> EngineLock:
+        """The ``containers`` engine lock (``<root>/locks/containers.lock``), exclusive."""
+        from kubelite.runtime.lock import EngineLock
+
+        return EngineLock(self.root, "containers")
 
     def save(self, ctr: Container) -> None:
         os.makedirs(self.path(ctr.id), exist_ok=True)
@@ -381,22 +386,3 @@ class Store:
         import shutil
 
         shutil.rmtree(self.path(cid), ignore_errors=True)
-
-
-class _FileLock:
-    """An exclusive flock on a file, as a context manager (released on exit and if the process dies)."""
-
-    def __init__(self, path: str) -> None:
-        self.path = path
-        self.fd = -1
-
-    def __enter__(self) -> _FileLock:
-        import fcntl
-
-        self.fd = os.open(self.path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600)
-        fcntl.flock(self.fd, fcntl.LOCK_EX)
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        os.close(self.fd)
-        self.fd = -1

@@ -341,6 +341,7 @@ class Engine:
                 self.runc.delete(ctr.id, force=True)
                 ctr.state = ctrs.transition(ctr.state, "restart")
                 ctr.restart_count += 1
+                self.store.save(ctr)
             elif ctr.state.status != ctrs.CREATED:
                 raise InvalidState(f"cannot start container {ctr.name}: it is {ctr.state.status}")
             self._check_ports(ctr)

@@ -1,0 +1,51 @@
+"""Helpers for tests that drive the real container engine: run attached and collect output, free ports,
+waiting on a condition with a deadline (never a bare sleep)."""
+
+from __future__ import annotations
+
+import socket
+import time
+from collections.abc import Callable
+
+from kubelite.runtime.attach import STDERR_PIPE, relay
+from kubelite.runtime.lifecycle import CreateRequest, Engine
+
+
+def run_attached(engine: Engine, req: CreateRequest) -> tuple[int, bytes, bytes, str]:
+    """Create, start attached, collect stdout/stderr until exit; returns (code, out, err, id)."""
+    ctr = engine.create(req)
+    out: list[bytes] = []
+    err: list[bytes] = []
+    _, started = engine.start(ctr.id, sync=True, attach=True)
+    assert started.attach_socket is not None and started.conmon_process is not None
+    relay(
+        started.attach_socket,
+        stdin_fd=None,
+        out=lambda stream, data: (err if stream == STDERR_PIPE else out).append(data),
+    )
+    started.attach_socket.close()
+    started.conmon_process.wait(timeout=60)
+    final = engine.get(ctr.id)
+    return final.state.exit_code, b"".join(out), b"".join(err), ctr.id
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port: int = s.getsockname()[1]
+        return port
+
+
+def wait_for(check: Callable[[], object], timeout: float = 10.0, what: str = "condition") -> object:
+    """Poll ``check`` until it returns a truthy value or raise after ``timeout`` seconds."""
+    deadline = time.monotonic() + timeout
+    last: object = None
+    while time.monotonic() < deadline:
+        try:
+            last = check()
+            if last:
+                return last
+        except OSError as err:
+            last = err
+        time.sleep(0.05)
+    raise AssertionError(f"timed out waiting for {what}; last: {last!r}")
