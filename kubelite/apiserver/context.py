@@ -22,6 +22,7 @@ class Limits:
     max_in_flight: int = 400
     max_watch_seconds: int = 1800
     bookmark_interval: float = 60.0
+    watch_ring_size: int = 4096  # recent events per resource a watch can resume from
 
 
 @dataclass

@@ -76,7 +76,7 @@ class ApiServer:
             cache = caches.get(prefix)
             if cache is None:
                 cache = WatchCache(prefix, prepare=decode_kv, progress=feeder.progress,
-                                   name=resource.qualified_name)
+                                   ring_size=self.config.limits.watch_ring_size, name=resource.qualified_name)
                 caches[prefix] = cache
                 feeder.add(cache)
             self.ctx.stores[(resource.group, resource.version, resource.plural)] = ResourceStore(

@@ -345,9 +345,6 @@ class ResourceStore:
         def mutate(old: Obj) -> Obj:
             return strategy.finalize(body, old)
 
+        # Emptying spec.finalizers of a terminating namespace removes it (see finalized_deletion).
         obj, _ = await self.guaranteed_update("", name, mutate, opts)
-        meta = obj["metadata"]
-        if meta.get("deletionTimestamp") and not (obj.get("spec") or {}).get("finalizers") \
-                and not meta.get("finalizers"):
-            obj, _ = await self.delete("", name, DeleteOptions())
         return obj

@@ -38,9 +38,15 @@ class RunningApiServer:
 
 
 @contextlib.asynccontextmanager
-async def running_apiserver(data_dir: Path, *, storage_url: str = "memory://", tls: bool = True,
-                            clock: Clock | None = None, startup_timeout: float = 30.0,
-                            config: ApiServerConfig | None = None) -> AsyncIterator[RunningApiServer]:
+async def running_apiserver(
+    data_dir: Path,
+    *,
+    storage_url: str = "memory://",
+    tls: bool = True,
+    clock: Clock | None = None,
+    startup_timeout: float = 30.0,
+    config: ApiServerConfig | None = None,
+) -> AsyncIterator[RunningApiServer]:
     cfg = config or ApiServerConfig(data_dir=data_dir, port=0, tls=tls)
     storage = open_storage_url(storage_url, data_dir)
     await storage.start()
@@ -48,16 +54,24 @@ async def running_apiserver(data_dir: Path, *, storage_url: str = "memory://", t
     task = asyncio.create_task(server.run(), name="apiserver")
     try:
         ready = asyncio.create_task(server.ready.wait())
-        done, _ = await asyncio.wait({task, ready}, timeout=startup_timeout,
-                                     return_when=asyncio.FIRST_COMPLETED)
+        done, _ = await asyncio.wait(
+            {task, ready}, timeout=startup_timeout, return_when=asyncio.FIRST_COMPLETED
+        )
         if ready not in done:
             ready.cancel()
             if task in done:
                 task.result()  # raises the start-up failure
             raise TimeoutError("apiserver did not become ready")
         assert server.pki is not None
-        yield RunningApiServer(server, storage, server.url, server.admin_token or "", server.kubeconfig_path,
-                               server.pki.ca_cert if cfg.tls else None, data_dir)
+        yield RunningApiServer(
+            server,
+            storage,
+            server.url,
+            server.admin_token or "",
+            server.kubeconfig_path,
+            server.pki.ca_cert if cfg.tls else None,
+            data_dir,
+        )
     finally:
         task.cancel()
         with contextlib.suppress(asyncio.CancelledError, Exception):

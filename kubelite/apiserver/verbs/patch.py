@@ -40,30 +40,33 @@ def _fn(module: str, *names: str) -> Callable[..., Any]:
     raise st.unsupported_media_type(module, PATCH_TYPES)
 
 
-def patcher(media: str, patch: Any, kind: str) -> Callable[[Obj], Obj]:
+def patcher(media: str, patch: Any) -> Callable[[Obj], Obj]:
     """A function from the current object to the patched one, for non-apply patch types."""
     if media == JSON_PATCH:
         if not isinstance(patch, list):
             raise st.bad_request("json patch must be a JSON array of operations")
-        fn = _fn("json_patch", "apply_json_patch", "apply_patch", "apply")
+        fn = _fn("json_patch", "apply_json_patch")
         return lambda obj: _call(fn, obj, patch)
     if not isinstance(patch, dict):
         raise st.bad_request("the patch must be a JSON object")
     if media == MERGE_PATCH:
-        fn = _fn("merge_patch", "apply_merge_patch", "merge_patch", "apply")
+        fn = _fn("merge_patch", "apply_merge_patch")
         return lambda obj: _call(fn, obj, patch)
     if media == STRATEGIC:
-        fn = _fn("strategic", "apply_strategic_merge_patch", "strategic_merge_patch", "apply")
-        return lambda obj: _call(fn, obj, patch, kind=kind)
+        fn = _fn("strategic", "apply_strategic_patch")
+        return lambda obj: _call(fn, obj, patch)
     raise st.unsupported_media_type(media, PATCH_TYPES)
 
 
-def _call(fn: Callable[..., Any], obj: Obj, patch: Any, *, kind: str | None = None) -> Obj:
+def _call(fn: Callable[..., Any], obj: Obj, patch: Any) -> Obj:
     try:
-        result = fn(obj, patch, kind) if kind is not None else fn(obj, patch)
+        result = fn(obj, patch)
     except st.ApiError:
         raise
-    except (ValueError, KeyError, TypeError, IndexError) as err:
+    except (ValueError, KeyError, TypeError, IndexError, RecursionError) as err:
+        to_api_error = getattr(err, "to_api_error", None)  # api.patch_errors.PatchError
+        if to_api_error is not None:
+            raise to_api_error() from None
         raise st.bad_request(f"the patch could not be applied: {err}") from None
     if not isinstance(result, dict):
         raise st.bad_request("the patched object is not a JSON object")
@@ -83,7 +86,7 @@ async def handle(rr: ResourceRequest, *, subresource_apply: Callable[[Obj, Obj],
     mode = rr.field_validation()
     if media == APPLY:
         return await _apply(rr, patch, opts, mode)
-    apply_patch = patcher(media, patch, rr.resource.kind)
+    apply_patch = patcher(media, patch)
     warnings: list[str] = []
 
     def mutate(old: Obj) -> Obj:

@@ -88,7 +88,7 @@ async def _scale(rr: ResourceRequest, method: str) -> web.StreamResponse:
         if media == patch.APPLY:
             raise st.unsupported_media_type(media, patch.PATCH_TYPES[:3])
         patch_body = codec.decode_body(content_type, await rr.body())
-        make_scale = patch.patcher(media, patch_body, "Scale")
+        make_scale = patch.patcher(media, patch_body)
 
     def mutate(old: Obj) -> Obj:
         scale = make_scale(strategy.scale_of(old))

@@ -22,7 +22,8 @@ def test_human_duration(seconds: int, text: str) -> None:
 
 
 def test_continue_token_round_trip() -> None:
-    assert decode_continue(encode_continue(42, "/registry/pods/default/x")) == (42, "/registry/pods/default/x")
+    key = "/registry/pods/default/x"
+    assert decode_continue(encode_continue(42, key)) == (42, key)
     with pytest.raises(ApiError) as err:
         decode_continue("%%%garbage")
     assert err.value.code == 400
