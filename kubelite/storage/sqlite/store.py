@@ -70,11 +70,19 @@ class SQLiteStorage:
         path = self._config.path
         if not os.path.isabs(path):
             raise StorageError(f"sqlite path must be absolute: {path!r}")
-        await asyncio.to_thread(self._open_files)
+        try:
+            await asyncio.to_thread(self._open_files)
+        except (sqlite3.Error, OSError) as e:
+            raise StorageError(f"cannot open sqlite database {path}: {e}") from e
         loop = asyncio.get_running_loop()
         self._writer = Writer(path, loop, self._deliver, revision=self._rev,
                               batch_max=self._config.batch_max)
-        await asyncio.to_thread(self._writer.start)
+        try:
+            await asyncio.to_thread(self._writer.start)
+        except sqlite3.Error as e:
+            self._conn.close() if self._conn else None
+            self._lock.release()
+            raise StorageError(f"cannot open sqlite database {path}: {e}") from e
         self._pool = ThreadPoolExecutor(1, thread_name_prefix="kubelite-sqlite-reader")
         self._open = True
         self._tasks.append(asyncio.create_task(run_expiry(self._expiry, self._clock, self._expire)))

@@ -204,7 +204,8 @@ class Writer:
                 conn.execute(_COMPACT_TOMBSTONES, (old, target))
                 conn.execute("UPDATE meta SET value = ? WHERE name = 'compacted'", (target,))
             conn.execute("COMMIT")
-            conn.execute("PRAGMA incremental_vacuum")
+            # executescript steps to completion; execute() would free only one page (no result columns)
+            conn.executescript("PRAGMA incremental_vacuum;")
             conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
         except sqlite3.Error as e:
             log.error("sqlite compaction failed", extra={"error": str(e)})
