@@ -4,11 +4,16 @@ The engine is daemonless: every ``kubelite`` command is its own process, so stat
 by ``flock(2)`` on files under ``ROOT/locks/``. A lock is released by the kernel when its process dies,
 so a CLI killed mid-command never leaves a stale lock behind.
 
-Names in use: ``images`` (the image index, content-store garbage collection and snapshot removal; take
-it exclusively to change them, shared to read a consistent view while you use them). Other areas pick
-their own names (e.g. ``containers``). Take several locks in alphabetical order of name to avoid
-deadlocks. Locks are not re-entrant across separate ``EngineLock`` objects on the same name in one
-process when mixing shared and exclusive; keep one holder per process per name.
+Names in use by the image side:
+
+- ``content``: shared by anyone writing blobs meant to be registered (load, import, pull, build
+  commits) or unpacking/using layers (snapshot prepare); exclusive for deleting blobs and layers
+  (``rmi``, ``image prune``), so garbage collection never removes a blob a writer is about to register.
+- ``images``: exclusive around each read-modify-write of the image index (short).
+
+Other areas pick their own names (e.g. ``containers``). Take several locks in alphabetical order of
+name to avoid deadlocks. Within one process a lock is re-entrant: a nested ``EngineLock`` on a name
+already held shares the held flock (asking exclusive inside shared is a programming error).
 
 Usage::
 
@@ -32,6 +37,10 @@ class LockTimeoutError(TimeoutError):
     """The lock was not granted within the timeout (another kubelite command holds it)."""
 
 
+# path -> [fd, shared, depth]: the flocks this process holds, for re-entrance.
+_HELD: dict[str, list[int | bool]] = {}
+
+
 class EngineLock:
     """An flock on ``ROOT/locks/<name>.lock``; blocking, or with a timeout in seconds."""
 
@@ -44,6 +53,13 @@ class EngineLock:
         self._fd: int | None = None
 
     def acquire(self) -> None:
+        held = _HELD.get(self.path)
+        if held is not None:
+            if held[1] and not self.shared:
+                raise RuntimeError(f"{self.path}: exclusive lock asked while this process holds it shared")
+            held[2] = int(held[2]) + 1
+            self._fd = int(held[0])
+            return
         os.makedirs(os.path.dirname(self.path), exist_ok=True)
         fd = os.open(self.path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600)
         op = fcntl.LOCK_SH if self.shared else fcntl.LOCK_EX
@@ -56,6 +72,7 @@ class EngineLock:
             os.close(fd)
             raise
         self._fd = fd
+        _HELD[self.path] = [fd, self.shared, 1]
 
     def _acquire_polling(self, fd: int, op: int) -> None:
         # flock has no timeout of its own; poll non-blocking with a short, growing interval.
@@ -74,10 +91,16 @@ class EngineLock:
                 delay = min(delay * 2, 0.1)
 
     def release(self) -> None:
-        if self._fd is not None:
-            fd, self._fd = self._fd, None
-            fcntl.flock(fd, fcntl.LOCK_UN)
-            os.close(fd)
+        if self._fd is None:
+            return
+        fd, self._fd = self._fd, None
+        held = _HELD.get(self.path)
+        if held is not None and int(held[2]) > 1:
+            held[2] = int(held[2]) - 1
+            return
+        _HELD.pop(self.path, None)
+        fcntl.flock(fd, fcntl.LOCK_UN)
+        os.close(fd)
 
     @property
     def held(self) -> bool:
