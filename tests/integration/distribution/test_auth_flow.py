@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
+import base64
 from pathlib import Path
 
-import aiohttp
 import bcrypt
 import pytest
 
@@ -13,7 +13,7 @@ from tests.integration.distribution.conftest import error_code, start
 pytestmark = pytest.mark.integration
 
 def _basic(user: str, password: str) -> dict[str, str]:
-    return {"Authorization": aiohttp.BasicAuth(user, password).encode()}
+    return {"Authorization": "Basic " + base64.b64encode(f"{user}:{password}".encode()).decode()}
 
 
 ALICE = _basic("alice", "wonderland")
