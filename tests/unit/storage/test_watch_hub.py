@@ -1,0 +1,65 @@
+"""The in-process watch fan-out and the gap-free join of history and live events (no I/O)."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Sequence
+
+import pytest
+
+from kubelite.storage.interface import Event, EventType, KeyValue, UnavailableError
+from kubelite.storage.watch import WatchHub, watch_from
+
+pytestmark = pytest.mark.unit
+
+
+def ev(key: str, rev: int) -> Event:
+    return Event(EventType.CREATE, KeyValue(key, b"", rev, rev), None)
+
+
+async def test_publish_reaches_only_matching_prefixes() -> None:
+    hub = WatchHub()
+    pods = hub.subscribe("/pods/")
+    nodes = hub.subscribe("/nodes/")
+    hub.publish([ev("/pods/a", 1), ev("/nodes/n", 2), ev("/podsx", 3)])
+    assert [e.revision for e in await pods.next_batch()] == [1]
+    assert [e.revision for e in await nodes.next_batch()] == [2]
+    hub.unsubscribe(pods)
+    assert len(hub) == 1
+
+
+async def test_history_and_live_join_without_gaps_or_duplicates() -> None:
+    hub = WatchHub()
+    history = [ev("/k", r) for r in range(1, 6)]
+    calls = 0
+
+    async def read(prefix: str, after: int) -> Sequence[Event]:
+        nonlocal calls
+        calls += 1
+        if calls == 1:
+            # A commit lands while history is being read: it is in both history and the live feed.
+            hub.publish([ev("/k", 4), ev("/k", 5), ev("/k", 6)])
+        return [e for e in history if e.revision > after][:2]
+
+    it = watch_from(hub, "/", 1, read)
+    got = []
+    async with asyncio.timeout(5):
+        async for e in it:
+            got.append(e.revision)
+            if len(got) == 5:
+                break
+    assert got == [2, 3, 4, 5, 6]
+
+
+async def test_close_ends_watches_with_unavailable() -> None:
+    hub = WatchHub()
+
+    async def read(prefix: str, after: int) -> Sequence[Event]:
+        return []
+
+    it = watch_from(hub, "/", 0, read)
+    task = asyncio.ensure_future(it.__anext__())
+    await asyncio.sleep(0)
+    hub.close()
+    with pytest.raises(UnavailableError):
+        await task
