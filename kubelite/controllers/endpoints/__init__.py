@@ -1,0 +1,1 @@
+"""Endpoints and EndpointSlices from Service selectors and pod readiness."""
