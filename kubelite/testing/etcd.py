@@ -103,8 +103,9 @@ class EtcdCluster:
             raise EtcdError(f"{self.binary!r} not found on PATH: install Debian's etcd-server package")
         self.binary = path
         self.dir = Path(tempfile.mkdtemp(prefix="etcd-", dir=self._base_dir))
-        self.members = [Member(f"m{i}", free_port(), free_port(), self.dir / f"m{i}")
-                        for i in range(self.size)]
+        self.members = [
+            Member(f"m{i}", free_port(), free_port(), self.dir / f"m{i}") for i in range(self.size)
+        ]
         try:
             for m in self.members:
                 m.dir.mkdir()
@@ -118,17 +119,38 @@ class EtcdCluster:
         cluster = ",".join(f"{x.name}={x.peer_url}" for x in self.members)
         client_url = f"http://{m.endpoint}"
         args = [
-            self.binary, "--name", m.name, "--data-dir", str(m.dir / "data"),
-            "--listen-client-urls", client_url, "--advertise-client-urls", client_url,
-            "--listen-peer-urls", m.peer_url, "--initial-advertise-peer-urls", m.peer_url,
-            "--initial-cluster", cluster, "--initial-cluster-state", state,
-            "--initial-cluster-token", self._token,
-            "--heartbeat-interval", "50", "--election-timeout", "500",
-            "--logger", "zap", "--log-level", "warn",
+            self.binary,
+            "--name",
+            m.name,
+            "--data-dir",
+            str(m.dir / "data"),
+            "--listen-client-urls",
+            client_url,
+            "--advertise-client-urls",
+            client_url,
+            "--listen-peer-urls",
+            m.peer_url,
+            "--initial-advertise-peer-urls",
+            m.peer_url,
+            "--initial-cluster",
+            cluster,
+            "--initial-cluster-state",
+            state,
+            "--initial-cluster-token",
+            self._token,
+            "--heartbeat-interval",
+            "50",
+            "--election-timeout",
+            "500",
+            "--logger",
+            "zap",
+            "--log-level",
+            "warn",
         ]
         with open(m.log_path, "ab") as log:
-            m.proc = subprocess.Popen(args, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
-                                      start_new_session=True)
+            m.proc = subprocess.Popen(
+                args, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, start_new_session=True
+            )
 
     def member_healthy(self, m: Member) -> bool:
         try:
@@ -147,6 +169,22 @@ class EtcdCluster:
                 if time.monotonic() > deadline:
                     raise EtcdError(f"etcd member {m.name} not healthy after {timeout:g}s:\n{m.log_tail()}")
                 time.sleep(0.05)
+
+    def leader_index(self) -> int | None:
+        """Which running member is the raft leader now (from each member's status), if any."""
+        for i, m in enumerate(self.members):
+            if not m.alive():
+                continue
+            try:
+                req = urllib.request.Request(f"http://{m.endpoint}/v3/maintenance/status", data=b"{}",
+                                             headers={"Content-Type": "application/json"})
+                with urllib.request.urlopen(req, timeout=2) as r:
+                    status = json.loads(r.read())
+            except (OSError, ValueError, urllib.error.URLError):
+                continue
+            if status.get("leader") and status.get("leader") == status.get("header", {}).get("member_id"):
+                return i
+        return None
 
     def kill(self, index: int) -> None:
         """SIGKILL one member and wait for it to exit (so its ports are free for a restart)."""
@@ -178,6 +216,7 @@ class EtcdCluster:
         self.start()
         return self
 
-    def __exit__(self, t: type[BaseException] | None, e: BaseException | None,
-                 tb: TracebackType | None) -> None:
+    def __exit__(
+        self, t: type[BaseException] | None, e: BaseException | None, tb: TracebackType | None
+    ) -> None:
         self.stop()
