@@ -42,9 +42,7 @@ def run(args: argparse.Namespace) -> int:
             detach=args.detach,
         )
     try:
-        proc = subprocess.run(
-            argv, check=False, stdin=None if (args.interactive or args.tty) else subprocess.DEVNULL
-        )
+        proc = subprocess.run(argv, check=False, stdin=None if (args.interactive or args.tty) else subprocess.DEVNULL)
     finally:
         cleanup()
     if proc.returncode in (126, 127) or proc.returncode < 0:

@@ -11,9 +11,7 @@ from kubelite.cli.errors import CLIError
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument(
-        "--type", choices=("container", "image"), default=None, help="only look for this kind"
-    )
+    parser.add_argument("--type", choices=("container", "image"), default=None, help="only look for this kind")
     parser.add_argument("-f", "--format", default="", help="a {{.Field.Sub}} path to print instead of JSON")
     parser.add_argument("names", nargs="+", metavar="NAME|ID")
 

@@ -10,9 +10,7 @@ from kubelite.cli.errors import CLIError
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument(
-        "-f", "--follow", action="store_true", help="follow the output until the container exits"
-    )
+    parser.add_argument("-f", "--follow", action="store_true", help="follow the output until the container exits")
     parser.add_argument("--tail", default="all", help="number of lines to show from the end (default all)")
     parser.add_argument("-t", "--timestamps", action="store_true", help="show timestamps")
     parser.add_argument("container")

@@ -9,9 +9,7 @@ from kubelite.cli.errors import CLIError
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument(
-        "-t", "--time", type=int, default=None, help="seconds to wait before killing (default 10)"
-    )
+    parser.add_argument("-t", "--time", type=int, default=None, help="seconds to wait before killing (default 10)")
     parser.add_argument("containers", nargs="+")
 
 

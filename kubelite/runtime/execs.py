@@ -74,9 +74,7 @@ def prepare_exec(
         base_user = spec["process"]["user"]
         uid, gid = base_user["uid"], base_user["gid"]
         extra = tuple(base_user.get("additionalGids") or ())
-    proc = process_spec(
-        spec["process"], args, env=env, uid=uid, gid=gid, additional_gids=extra, cwd=cwd, tty=tty
-    )
+    proc = process_spec(spec["process"], args, env=env, uid=uid, gid=gid, additional_gids=extra, cwd=cwd, tty=tty)
     fd, path = tempfile.mkstemp(prefix="exec-", suffix=".json", dir=engine.store.path(ctr.id))
     with os.fdopen(fd, "w") as fh:
         json.dump(proc, fh)

@@ -38,6 +38,14 @@ class ImageSource(Protocol):
         """Unmount ``target`` and drop the snapshot ``key``; idempotent."""
         ...
 
+    def list_images(self) -> list[ImageInfo]:
+        """Every image (for the CRI's ListImages)."""
+        ...
+
+    def remove_image(self, ref: str) -> None:
+        """Untag/delete ``ref``; NotFound if absent, InvalidState while a container uses it."""
+        ...
+
 
 def _config_dict(cfg: Any) -> dict[str, Any]:
     """The image config as Docker's dict, whatever shape the image side gives (dict or object)."""
@@ -62,6 +70,15 @@ def _config_dict(cfg: Any) -> dict[str, Any]:
     return out
 
 
+def _info(image: Any) -> ImageInfo:
+    return ImageInfo(
+        id=str(image.id),
+        config=_config_dict(getattr(image, "config", None)),
+        repo_tags=list(getattr(image, "repo_tags", []) or []),
+        raw=image,
+    )
+
+
 def _snake(name: str) -> str:
     return "".join("_" + c.lower() if c.isupper() else c for c in name).lstrip("_")
 
@@ -80,7 +97,8 @@ class StoreImageSource:
         except (KeyError, LookupError, FileNotFoundError) as err:
             raise NotFound(f"Unable to find image '{ref}' locally") from err
         except ValueError as err:
-            raise InvalidArgument(f"invalid reference format: {ref!r} ({err})") from err
+            text = str(err)
+            raise InvalidArgument(text if "reference" in text else f"invalid reference format: {text}") from err
         except Exception as err:
             if type(err).__name__ in ("NotFound", "ImageNotFound", "ErrNotFound", "NotFoundError"):
                 raise NotFound(f"Unable to find image '{ref}' locally") from err
@@ -113,3 +131,21 @@ class StoreImageSource:
             snaps.remove(key)
         except (KeyError, LookupError, FileNotFoundError):
             pass
+
+    def list_images(self) -> list[ImageInfo]:
+        from kubelite.runtime.images import ImageStore
+
+        return [_info(img) for img in ImageStore(self.root).list()]
+
+    def remove_image(self, ref: str) -> None:
+        from kubelite.runtime.container_errors import InvalidState
+        from kubelite.runtime.images import ImageStore
+
+        try:
+            ImageStore(self.root).remove(ref)
+        except LookupError as err:
+            raise NotFound(str(err)) from err
+        except Exception as err:
+            if "Conflict" in type(err).__name__:
+                raise InvalidState(str(err)) from err
+            raise

@@ -319,9 +319,7 @@ class Engine:
         os.makedirs(rootfs, exist_ok=True)
         self.images.prepare_rootfs(ctr.id, image, rootfs)
         if not ctr.config.hostname:
-            ctr.config.hostname = (
-                ctr.id[:12] if ctr.host_config.network_mode != "host" else socket.gethostname()
-            )
+            ctr.config.hostname = ctr.id[:12] if ctr.host_config.network_mode != "host" else socket.gethostname()
         ctr.network = bundle.setup_network(self, ctr)
         with self.store.lock():
             self.store.save(ctr)
@@ -400,8 +398,7 @@ class Engine:
             for p in other.host_config.port_bindings:
                 if (p.host_port, p.protocol) in mine and other.state.status == ctrs.RUNNING:
                     raise PortInUse(
-                        f"Bind for 0.0.0.0:{p.host_port} failed: port is already allocated "
-                        f"(by container {other.name})"
+                        f"Bind for 0.0.0.0:{p.host_port} failed: port is already allocated (by container {other.name})"
                     )
         for p in ctr.host_config.port_bindings:
             kind = socket.SOCK_STREAM if p.protocol == "tcp" else socket.SOCK_DGRAM
@@ -426,9 +423,7 @@ class Engine:
             if ctr.id in seen or not ctr.network.ip or not ctr.host_config.port_bindings:
                 continue
             seen.add(ctr.id)
-            active = ctr is extra or (
-                ctr.state.status == ctrs.RUNNING and read_exit(self.paths(ctr.id)) is None
-            )
+            active = ctr is extra or (ctr.state.status == ctrs.RUNNING and read_exit(self.paths(ctr.id)) is None)
             if not active:
                 continue
             for p in ctr.host_config.port_bindings:
@@ -566,9 +561,7 @@ def parse_volume(spec: str) -> tuple[str, str, bool]:
     if not dst.startswith("/"):
         raise InvalidArgument(f"invalid volume specification: {spec!r}: destination must be absolute")
     if not src.startswith("/"):
-        raise InvalidArgument(
-            f"invalid volume {spec!r}: named volumes are not supported; use an absolute host path"
-        )
+        raise InvalidArgument(f"invalid volume {spec!r}: named volumes are not supported; use an absolute host path")
     if not os.path.exists(src):
         raise InvalidArgument(f"invalid volume {spec!r}: host path {src} does not exist")
     return os.path.abspath(src), dst, mode == "ro"

@@ -159,9 +159,7 @@ def start_monitor(
     try:
         with open(errlog, "wb") as err:
             proc = subprocess.Popen(
-                conmon_argv(
-                    paths, name=name, runc=runc, runc_root=runc_root, stdin=stdin, tty=tty, sync=sync
-                ),
+                conmon_argv(paths, name=name, runc=runc, runc_root=runc_root, stdin=stdin, tty=tty, sync=sync),
                 pass_fds=(wfd,),
                 env=env,
                 stdin=subprocess.DEVNULL,
@@ -181,9 +179,7 @@ def start_monitor(
     data = message.get("data", -1)
     pid = data if isinstance(data, int) else -1
     if pid <= 0:
-        detail = str(
-            message.get("message") or _tail(errlog) or "conmon exited before the container was created"
-        )
+        detail = str(message.get("message") or _tail(errlog) or "conmon exited before the container was created")
         if sync:
             proc.wait()
         raise RuntimeFailure(f"container create failed: {_strip_runc(detail)}")

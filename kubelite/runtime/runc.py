@@ -55,9 +55,7 @@ class Runc:
         return [self.binary, "--root", self.state_root, *args]
 
     def _call(self, *args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
-        proc = subprocess.run(
-            self.argv(*args), check=False, stdin=subprocess.DEVNULL, capture_output=True, text=True
-        )
+        proc = subprocess.run(self.argv(*args), check=False, stdin=subprocess.DEVNULL, capture_output=True, text=True)
         if check and proc.returncode != 0:
             raise RuntimeFailure(f"runc {args[0]}: {_last_line(proc.stderr or proc.stdout)}")
         return proc

@@ -113,9 +113,7 @@ def _excluded(cond: dict[str, Any] | None, caps: frozenset[str], arch: str) -> b
     return arch in (cond.get("arches") or [])
 
 
-def convert_docker_profile(
-    profile: dict[str, Any], caps: list[str], machine: str | None = None
-) -> dict[str, Any]:
+def convert_docker_profile(profile: dict[str, Any], caps: list[str], machine: str | None = None) -> dict[str, Any]:
     """Resolve a Docker-format profile into the OCI ``linux.seccomp`` object for ``caps`` on ``machine``.
 
     Rules whose conditions do not hold are dropped; the remaining groups keep their order (libseccomp
@@ -141,9 +139,7 @@ def convert_docker_profile(
             continue
         rule: dict[str, Any] = {"names": list(group["names"]), "action": group["action"]}
         if group.get("args"):
-            rule["args"] = [
-                {k: a[k] for k in ("index", "value", "valueTwo", "op") if k in a} for a in group["args"]
-            ]
+            rule["args"] = [{k: a[k] for k in ("index", "value", "valueTwo", "op") if k in a} for a in group["args"]]
         if "errnoRet" in group:
             rule["errnoRet"] = group["errnoRet"]
         out["syscalls"].append(rule)

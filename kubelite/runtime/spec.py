@@ -160,9 +160,7 @@ def with_default_path(env: list[str]) -> list[str]:
     return [f"PATH={DEFAULT_PATH}", *env]
 
 
-def clamp_rlimits(
-    wanted: dict[str, tuple[int, int]], host: dict[str, tuple[int, int]]
-) -> dict[str, tuple[int, int]]:
+def clamp_rlimits(wanted: dict[str, tuple[int, int]], host: dict[str, tuple[int, int]]) -> dict[str, tuple[int, int]]:
     """Each wanted (soft, hard) lowered to the host's hard limit, since raising it needs
     CAP_SYS_RESOURCE which root here does not have. ``-1`` (infinity) on the host allows anything."""
     out: dict[str, tuple[int, int]] = {}
@@ -218,9 +216,7 @@ def build_spec(opts: SpecOptions) -> dict[str, Any]:
     if opts.user.additional_gids:
         process["user"]["additionalGids"] = list(opts.user.additional_gids)
     if opts.rlimits:
-        process["rlimits"] = [
-            {"type": name, "soft": s, "hard": h} for name, (s, h) in sorted(opts.rlimits.items())
-        ]
+        process["rlimits"] = [{"type": name, "soft": s, "hard": h} for name, (s, h) in sorted(opts.rlimits.items())]
     if opts.oom_score_adj is not None:
         process["oomScoreAdj"] = opts.oom_score_adj
     mounts = default_mounts()

@@ -53,11 +53,7 @@ def resolve_user(rootfs: str, spec: str) -> User:
                 raise InvalidArgument(f"unable to find group {group_part}: no matching entries in group file")
     extra = tuple(
         sorted(
-            {
-                int(row[2])
-                for row in groups
-                if len(row) > 3 and name and name in row[3].split(",") and row[2].isdigit()
-            }
+            {int(row[2]) for row in groups if len(row) > 3 and name and name in row[3].split(",") and row[2].isdigit()}
             - {gid}
         )
     )

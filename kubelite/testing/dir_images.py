@@ -93,3 +93,14 @@ class DirImageSource:
         if os.path.ismount(target):
             subprocess.run(["umount", "-l", target], check=False, capture_output=True)
         shutil.rmtree(os.path.join(self.work, "snap", key), ignore_errors=True)
+
+    def list_images(self) -> list[ImageInfo]:
+        seen: dict[str, ImageInfo] = {}
+        for info in self.images.values():
+            seen.setdefault(info.id, info)
+        return list(seen.values())
+
+    def remove_image(self, ref: str) -> None:
+        info = self.resolve(ref)
+        for name in [n for n, i in self.images.items() if i.id == info.id]:
+            del self.images[name]

@@ -68,9 +68,7 @@ def attach(k: NetKernel, conf: NetConf, cid: str, ip: str) -> Attachment:
         ],
         netns=ns,
     )
-    return Attachment(
-        netns=path, ip=ip, prefix_len=conf.prefix_len, gateway=conf.gateway, mac=mac, host_veth=veth
-    )
+    return Attachment(netns=path, ip=ip, prefix_len=conf.prefix_len, gateway=conf.gateway, mac=mac, host_veth=veth)
 
 
 def isolated(k: NetKernel, cid: str) -> str:

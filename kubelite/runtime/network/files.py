@@ -33,19 +33,13 @@ def resolv_text(host_resolv: str) -> str:
     out = []
     for line in host_resolv.splitlines():
         words = line.split()
-        if (
-            words[:1] == ["nameserver"]
-            and len(words) > 1
-            and (words[1].startswith("127.") or words[1] == "::1")
-        ):
+        if words[:1] == ["nameserver"] and len(words) > 1 and (words[1].startswith("127.") or words[1] == "::1"):
             continue
         out.append(line)
     return "\n".join(out).strip() + "\n"
 
 
-def write_files(
-    directory: str, *, hostname: str, ip: str, host_resolv: str = "/etc/resolv.conf"
-) -> dict[str, str]:
+def write_files(directory: str, *, hostname: str, ip: str, host_resolv: str = "/etc/resolv.conf") -> dict[str, str]:
     """Write the three files into ``directory``; returns container path -> host path to bind."""
     try:
         with open(host_resolv) as fh:

@@ -16,7 +16,7 @@ from kubelite.runtime.container_errors import ContainerError, InvalidArgument
 
 DEFAULT_BRIDGE = "kubelite0"
 DEFAULT_SUBNET = "10.88.0.0/16"
-DEFAULT_TABLE = "kubelite"
+DEFAULT_TABLE = "kubelite_engine"  # not "kubelite": kube-proxy's table (kubelite.proxy) has that name
 
 
 @dataclass(frozen=True)

@@ -42,17 +42,13 @@ class HostKernel:
         proc = subprocess.run(argv, check=False, input=stdin, capture_output=True, text=True)
         if check and proc.returncode != 0:
             err = (proc.stderr or proc.stdout).strip().splitlines()
-            raise RuntimeFailure(
-                f"{os.path.basename(argv[0])} {' '.join(argv[1:3])}: {err[-1] if err else 'failed'}"
-            )
+            raise RuntimeFailure(f"{os.path.basename(argv[0])} {' '.join(argv[1:3])}: {err[-1] if err else 'failed'}")
 
     def ip(self, args: list[str], *, netns: str | None = None, check: bool = True) -> None:
         self._run([_tool("ip"), *(["-n", netns] if netns else []), *args], check=check)
 
     def ip_batch(self, lines: list[str], *, netns: str | None = None) -> None:
-        self._run(
-            [_tool("ip"), *(["-n", netns] if netns else []), "-batch", "-"], stdin="\n".join(lines) + "\n"
-        )
+        self._run([_tool("ip"), *(["-n", netns] if netns else []), "-batch", "-"], stdin="\n".join(lines) + "\n")
 
     def nft(self, script: str) -> None:
         self._run([_tool("nft"), "-f", "-"], stdin=script)

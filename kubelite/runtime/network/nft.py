@@ -1,11 +1,12 @@
 """nftables rules for the bridge network, computed purely from the published ports.
 
-kubelite owns one table (``ip kubelite`` by default, one per bridge network) and only ever replaces
-that table, atomically, in a single ``nft -f`` transaction::
+The engine owns one table per bridge network (``ip kubelite_engine`` by default; ``ip kubelite`` is
+kube-proxy's, in :mod:`kubelite.proxy`) and only ever replaces that table, atomically, in a single
+``nft -f`` transaction::
 
-    table ip kubelite            # make sure it exists so the delete below cannot fail
-    delete table ip kubelite
-    table ip kubelite { ... }    # the whole desired state
+    table ip kubelite_engine            # make sure it exists so the delete below cannot fail
+    delete table ip kubelite_engine
+    table ip kubelite_engine { ... }    # the whole desired state
 
 so no other table (Docker's, podman's, kube-proxy's) is ever flushed or touched. The desired state is a
 function of (network, published ports): level-triggered, the same input always gives the same script.
@@ -43,9 +44,7 @@ def ruleset(conf: NetConf, pubs: list[Publication]) -> str:
     publish = []
     for p in sorted(pubs, key=lambda p: (p.protocol, p.host_port, p.host_ip)):
         match = f"ip daddr {p.host_ip} " if p.host_ip and p.host_ip != "0.0.0.0" else ""
-        publish.append(
-            f"    {match}{p.protocol} dport {p.host_port} dnat to {p.container_ip}:{p.container_port}"
-        )
+        publish.append(f"    {match}{p.protocol} dport {p.host_port} dnat to {p.container_ip}:{p.container_port}")
     lines = [
         f"table ip {t} {{",
         "  chain publish {",
