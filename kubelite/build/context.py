@@ -26,6 +26,7 @@ import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 
+from kubelite.build import paths
 from kubelite.build.dockerignore import Matcher
 from kubelite.build.errors import ContextError
 
@@ -68,33 +69,10 @@ def _clean(source: str) -> str:
     return cleaned.lstrip("/") or "."
 
 
-def resolve_in_context(root: str, rel: str, *, follow_last: bool = True) -> str:
-    """The host path of context-relative ``rel``, following symlinks only while they stay inside the
-    context; a link pointing out (absolute, or ``..`` past the top) raises :class:`ContextError`."""
-    root = os.path.realpath(root)
-    parts = [p for p in rel.split("/") if p not in ("", ".")]
-    resolved: list[str] = []
-    hops = 0
-    while parts:
-        part = parts.pop(0)
-        if part == "..":
-            if not resolved:
-                raise ContextError(f"forbidden path outside the build context: {rel}")
-            resolved.pop()
-            continue
-        candidate = os.path.join(root, *resolved, part)
-        if (parts or follow_last) and os.path.islink(candidate):
-            hops += 1
-            if hops > 40:
-                raise ContextError(f"too many levels of symbolic links: {rel}")
-            target = os.readlink(candidate)
-            if target.startswith("/"):
-                raise ContextError(f"forbidden path outside the build context: {rel} "
-                                   f"(symlink to {target})")
-            parts = [p for p in target.split("/") if p not in ("", ".")] + parts
-            continue
-        resolved.append(part)
-    return os.path.join(root, *resolved)
+def resolve_in_context(root: str, rel: str, clamp: bool = False) -> str:
+    """The host path of context-relative ``rel``; symlinks leading out are refused (or, in an
+    image's rootfs, ``clamp``-ed at its top)."""
+    return paths.resolve(os.path.realpath(root), rel, clamp=clamp)
 
 
 def _entry(path: str, rel: str, st: os.stat_result) -> Entry:
@@ -126,13 +104,13 @@ def _walk(path: str, ctx_rel: str, rel: str, matcher: Matcher) -> Iterator[Entry
             yield from _walk(child.path, child_ctx, child_rel, matcher)
 
 
-def _glob(root: str, pattern: str, matcher: Matcher) -> list[str]:
+def _glob(root: str, pattern: str, matcher: Matcher, clamp: bool) -> list[str]:
     """Context-relative paths matching a wildcard source, component by component (``filepath.Match``)."""
     found = ["."]
     for part in pattern.split("/"):
         nxt: list[str] = []
         for base in found:
-            host = resolve_in_context(root, base)
+            host = resolve_in_context(root, base, clamp)
             if not any(c in part for c in "*?["):
                 candidate = part if base == "." else f"{base}/{part}"
                 if os.path.lexists(os.path.join(host, part)):
@@ -147,18 +125,20 @@ def _glob(root: str, pattern: str, matcher: Matcher) -> list[str]:
     return [f for f in found if not matcher.excluded(f)]
 
 
-def resolve_sources(root: str, sources: list[str], matcher: Matcher) -> list[Source]:
-    """Each source argument (wildcards expanded) with its entries; a missing source is an error."""
+def resolve_sources(root: str, sources: list[str], matcher: Matcher, *, clamp: bool = False
+                    ) -> list[Source]:
+    """Each source argument (wildcards expanded) with its entries; a missing source is an error.
+    ``clamp`` for an image's rootfs (``COPY --from``), where symlinks are the container's own."""
     out: list[Source] = []
     for source in sources:
         cleaned = _clean(source)
-        names = _glob(root, cleaned, matcher) if any(c in cleaned for c in "*?[") else [cleaned]
+        names = _glob(root, cleaned, matcher, clamp) if any(c in cleaned for c in "*?[") else [cleaned]
         if not names:
             raise ContextError(f"no source files were specified (nothing matches {source!r})")
         for name in names:
             if name != "." and matcher.excluded(name):
                 raise ContextError(f"{source}: not found (excluded by .dockerignore)")
-            host = resolve_in_context(root, name)
+            host = resolve_in_context(root, name, clamp)
             try:
                 st = os.stat(host, follow_symlinks=False)
             except FileNotFoundError:
