@@ -1,0 +1,1 @@
+"""The Deployment controller: ReplicaSets per pod template, rolling updates, rollbacks, status."""
