@@ -34,6 +34,7 @@ COMMANDS: dict[str, Command] = {
     "rm": Command("kubelite.cli.rm", "Remove containers"),
     "system": Command("kubelite.cli.system", "Engine housekeeping: system prune"),
     "registry": Command("kubelite.cli.registry", "Run an image registry (serve) or reclaim its space (gc)"),
+    "build": Command("kubelite.cli.build", "Build an image from a Dockerfile"),
     "images": Command("kubelite.cli.images", "List images"),
     "tag": Command("kubelite.cli.tag", "Create a tag TARGET_IMAGE that refers to SOURCE_IMAGE"),
     "rmi": Command("kubelite.cli.rmi", "Remove one or more images"),
