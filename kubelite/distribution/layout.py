@@ -59,7 +59,8 @@ def write_image(layout: Path, layers: list[dict[str, bytes]], *, tag: str = "lat
     """Add a linux/amd64 image made of ``layers`` to the OCI layout at ``layout``, under ``tag``."""
     layout.mkdir(parents=True, exist_ok=True)
     (layout / "oci-layout").write_text(json.dumps({"imageLayoutVersion": "1.0.0"}))
-    descriptors, diff_ids = [], []
+    descriptors: list[dict[str, Any]] = []
+    diff_ids: list[str] = []
     for files in layers:
         tar = tar_layer(files)
         diff_ids.append(f"sha256:{hashlib.sha256(tar).hexdigest()}")
@@ -82,7 +83,7 @@ def write_image(layout: Path, layers: list[dict[str, bytes]], *, tag: str = "lat
     }, sort_keys=True).encode()
     manifest_digest = _write_blob(layout, manifest)
     index_path = layout / "index.json"
-    index = json.loads(index_path.read_text()) if index_path.exists() else \
+    index: dict[str, Any] = json.loads(index_path.read_text()) if index_path.exists() else \
         {"schemaVersion": 2, "mediaType": OCI_INDEX, "manifests": []}
     index["manifests"] = [m for m in index["manifests"]
                           if m.get("annotations", {}).get("org.opencontainers.image.ref.name") != tag]
@@ -90,4 +91,4 @@ def write_image(layout: Path, layers: list[dict[str, bytes]], *, tag: str = "lat
                                "annotations": {"org.opencontainers.image.ref.name": tag}})
     index_path.write_text(json.dumps(index, sort_keys=True))
     return BuiltImage(manifest_digest, len(manifest), config_digest,
-                      tuple(d["digest"] for d in descriptors))
+                      tuple(str(d["digest"]) for d in descriptors))
