@@ -1,7 +1,8 @@
 """Admission on the write path: defaults, validation, unknown fields, and namespace lifecycle.
 
-Defaults and validation are the object model's (:mod:`kubelite.api.defaults`, :mod:`kubelite.api.
-validation`); this module decides when they run. Namespace lifecycle is Kubernetes' NamespaceLifecycle
+Validation is the object model's (:mod:`kubelite.api.validation`); this module decides when it runs.
+Defaults are applied by the store before admission, as Kubernetes decodes with defaulting.
+Namespace lifecycle is Kubernetes' NamespaceLifecycle
 plug-in: no new objects in a namespace that does not exist or is terminating.
 """
 
@@ -50,16 +51,6 @@ def warning_headers(warnings: list[str]) -> dict[str, str] | None:
     return {"Warning": ", ".join(f'299 - "{w}"' for w in warnings)}
 
 
-def apply_defaults(resource: Resource, obj: Obj) -> None:
-    fn = _api("defaults", "apply_defaults") or _api("defaults", "default")
-    if fn is None:
-        return
-    result = fn(resource.kind, obj) if fn.__code__.co_argcount >= 2 else fn(obj)
-    if isinstance(result, dict) and result is not obj:
-        obj.clear()
-        obj.update(result)
-
-
 def validate(resource: Resource, obj: Obj, old: Obj | None) -> None:
     fn = _api("validation", "validate")
     if fn is None:
@@ -71,7 +62,7 @@ def validate(resource: Resource, obj: Obj, old: Obj | None) -> None:
 
 
 def make_admit(namespaces: Callable[[], ResourceStore]) -> Admit:
-    """The store's admission hook: namespace lifecycle, then defaults, then validation."""
+    """The store's admission hook: namespace lifecycle, then validation (defaults ran before)."""
 
     async def admit(resource: Resource, obj: Obj, old: Obj | None) -> None:
         if old is None and resource.namespaced:
@@ -86,7 +77,6 @@ def make_admit(namespaces: Callable[[], ResourceStore]) -> Admit:
                 raise st.forbidden(resource.plural, str(obj["metadata"].get("name", "")),
                                    f"unable to create new content in namespace {ns} because it is being "
                                    "terminated", resource.group)
-        apply_defaults(resource, obj)
         validate(resource, obj, old)
 
     return admit

@@ -13,7 +13,7 @@ from typing import Any
 
 import orjson
 
-from kubelite.api import meta
+from kubelite.api import apply, meta
 from kubelite.api import status as st
 from kubelite.api.resources import Resource
 from kubelite.base.clock import Clock
@@ -102,6 +102,19 @@ def finalized_deletion(obj: Obj) -> bool:
     return not (obj.get("kind") == "Namespace" and (obj.get("spec") or {}).get("finalizers"))
 
 
-def record_manager(obj: Obj, manager: str, operation: str, clock: Clock) -> None:
-    """Field ownership for non-apply writes is recorded by server-side apply (api.apply) when present."""
-    del obj, manager, operation, clock
+def track_fields(old: Obj | None, new: Obj, manager: str, clock: Clock, *, subresource: str = "") -> Obj:
+    """``new`` with managedFields crediting ``manager`` with what it changed (api.apply.track_update)."""
+    if not manager:
+        return new
+    return apply.track_update(old, new, manager, clock.now(), subresource=subresource)
+
+
+def same_ignoring_managed_fields(a: Obj, b: Obj) -> bool:
+    """An update changing nothing but managedFields is a no-op (no new revision), as in Kubernetes."""
+    if a == b:
+        return True
+    ma, mb = a.get("metadata") or {}, b.get("metadata") or {}
+    ignored = ("managedFields", "resourceVersion")
+    strip_a = {**a, "metadata": {k: v for k, v in ma.items() if k not in ignored}}
+    strip_b = {**b, "metadata": {k: v for k, v in mb.items() if k not in ignored}}
+    return strip_a == strip_b

@@ -19,6 +19,7 @@ from typing import Any
 
 import orjson
 
+from kubelite.api import defaults
 from kubelite.api import status as st
 from kubelite.api.resources import Resource
 from kubelite.apiserver import objectmeta as om
@@ -85,6 +86,8 @@ def translate_storage_error(err: Exception, resource: Resource, name: str) -> st
 class WriteOptions:
     dry_run: bool = False
     field_manager: str = ""
+    track_fields: bool = True  # False for server-side apply, which computes managedFields itself
+    subresource: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -153,10 +156,12 @@ class ResourceStore:
             raise st.bad_request("resourceVersion should not be set on objects to be created")
         om.validate_meta(self.resource, obj)
         obj = om.fill_create_meta(self.resource, obj, self.clock)
+        obj = defaults.apply_defaults(obj)
+        obj = self.strategy.prepare_for_create(obj)
+        if opts.track_fields:
+            obj = om.track_fields(None, obj, opts.field_manager, self.clock, subresource=opts.subresource)
         meta = obj["metadata"]
         name = meta["name"]
-        self.strategy.prepare_for_create(obj)
-        om.record_manager(obj, opts.field_manager, "Update", self.clock)
         if self._admit is not None:
             await self._admit(self.resource, obj, None)
         if opts.dry_run:
@@ -207,8 +212,11 @@ class ResourceStore:
         if not isinstance(meta, dict):
             raise st.bad_request("metadata must be an object")
         om.check_update_meta(self.resource, new, old)
-        if new == old:
+        new = defaults.apply_defaults(new)
+        if om.same_ignoring_managed_fields(new, old):
             return old  # no-op updates do not bump the revision, as in Kubernetes
+        if opts.track_fields:
+            new = om.track_fields(old, new, opts.field_manager, self.clock, subresource=opts.subresource)
         if self._admit is not None:
             await self._admit(self.resource, new, old)
         if om.finalized_deletion(new):
@@ -247,7 +255,6 @@ class ResourceStore:
             new_meta = new.setdefault("metadata", {})
             om.carry_server_meta(new_meta, old["metadata"])
             self.strategy.prepare_for_update(new, old)
-            om.record_manager(new, opts.field_manager, "Update", self.clock)
             return new
 
         def create() -> Obj:

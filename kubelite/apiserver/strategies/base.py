@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from kubelite.api import meta
+from kubelite.api import defaults, meta
 from kubelite.api.resources import Resource
 
 Obj = dict[str, Any]
@@ -24,10 +24,10 @@ class Strategy:
 
     # ----- create / update
 
-    def prepare_for_create(self, obj: Obj) -> None:
-        """Reset what a client may not set on create (status of resources with a status subresource)."""
-        if self.has_status and "status" in obj:
-            obj["status"] = {}
+    def prepare_for_create(self, obj: Obj) -> Obj:
+        """Reset what a client may not set on create (Kubernetes' PrepareForCreate, api.defaults)."""
+        out: Obj = defaults.prepare_for_create(obj)
+        return out
 
     def prepare_for_update(self, new: Obj, old: Obj) -> None:
         """A main-resource update keeps the old status and bumps generation on a spec change only."""

@@ -7,12 +7,11 @@ from kubelite.apiserver.strategies.base import Obj, Strategy
 
 
 class NamespaceStrategy(Strategy):
-    def prepare_for_create(self, obj: Obj) -> None:
-        obj["status"] = {"phase": "Active"}
-        spec = obj.setdefault("spec", {})
-        spec.setdefault("finalizers", ["kubernetes"])
-        labels = obj["metadata"].setdefault("labels", {})
-        labels["kubernetes.io/metadata.name"] = obj["metadata"]["name"]
+    def prepare_for_create(self, obj: Obj) -> Obj:
+        out = super().prepare_for_create(obj)
+        labels = out["metadata"].setdefault("labels", {})
+        labels["kubernetes.io/metadata.name"] = out["metadata"]["name"]
+        return out
 
     def prepare_for_update(self, new: Obj, old: Obj) -> None:
         new["status"] = old.get("status", {"phase": "Active"})

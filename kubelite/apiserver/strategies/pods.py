@@ -13,9 +13,6 @@ DEFAULT_GRACE = 30
 
 
 class PodStrategy(Strategy):
-    def prepare_for_create(self, obj: Obj) -> None:
-        obj["status"] = {"phase": "Pending", "qosClass": _qos_class(obj)}
-
     def grace_period(self, obj: Obj, requested: int | None) -> int:
         spec = obj.get("spec") or {}
         if requested is not None:
@@ -28,21 +25,3 @@ class PodStrategy(Strategy):
             return 0
         return grace
 
-
-def _qos_class(pod: Obj) -> str:
-    containers = (pod.get("spec") or {}).get("containers") or []
-    requests_any = limits_any = False
-    guaranteed = bool(containers)
-    for c in containers:
-        res = c.get("resources") or {}
-        req, lim = res.get("requests") or {}, res.get("limits") or {}
-        requests_any |= bool(req)
-        limits_any |= bool(lim)
-        for r in ("cpu", "memory"):
-            if r not in lim or (r in req and req[r] != lim[r]):
-                guaranteed = False
-    if guaranteed:
-        return "Guaranteed"
-    if requests_any or limits_any:
-        return "Burstable"
-    return "BestEffort"

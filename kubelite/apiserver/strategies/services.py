@@ -22,10 +22,11 @@ class ServiceAllocator(Protocol):
 class ServiceStrategy(Strategy):
     allocator: ServiceAllocator | None = None
 
-    def prepare_for_create(self, obj: Obj) -> None:
-        super().prepare_for_create(obj)
+    def prepare_for_create(self, obj: Obj) -> Obj:
+        out = super().prepare_for_create(obj)
         if self.allocator is not None:
-            self.allocator.allocate(obj, None)
+            self.allocator.allocate(out, None)
+        return out
 
     def prepare_for_update(self, new: Obj, old: Obj) -> None:
         super().prepare_for_update(new, old)

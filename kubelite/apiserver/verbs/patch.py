@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import importlib
 from collections.abc import Callable
+from dataclasses import replace
 from typing import Any
 
 from aiohttp import web
@@ -124,31 +125,40 @@ async def _apply(rr: ResourceRequest, patch: Any, opts: Any, mode: str) -> web.S
     if meta.get("name") not in (None, "", rr.name):
         raise st.bad_request(f"the name of the object ({meta.get('name')}) does not match the name on the "
                              f"URL ({rr.name})")
-    apply_fn = _fn("apply", "apply", "server_side_apply")
+    apply_fn = _fn("apply", "server_side_apply")
     now = rr.ctx.clock.now()
+    opts = replace(opts, track_fields=False)
+    sub = rr.info.subresource if rr.info.subresource == "status" else ""
 
-    def mutate(old: Obj) -> Obj:
+    def run_apply(live: Obj | None) -> Obj:
         try:
-            new = apply_fn(old, patch, manager, force=force, now=now)
+            new = apply_fn(live, patch, manager, force, now, subresource=sub)
         except st.ApiError:
             raise
-        except (ValueError, TypeError, KeyError) as err:
+        except (ValueError, TypeError, KeyError, RecursionError) as err:
+            to_api_error = getattr(err, "to_api_error", None)
+            if to_api_error is not None:
+                raise to_api_error() from None
             raise st.bad_request(f"apply failed: {err}") from None
+        if not isinstance(new, dict):
+            raise st.bad_request("apply did not produce an object")
+        return new
+
+    def mutate(old: Obj) -> Obj:
+        new = run_apply(old)
         from kubelite.apiserver import objectmeta as om
 
         om.carry_server_meta(new.setdefault("metadata", {}), old["metadata"])
+        new["metadata"]["resourceVersion"] = str((patch.get("metadata") or {}).get("resourceVersion") or "")
+        if sub:
+            return rr.store.strategy.prepare_for_status_update(new, old)
         rr.store.strategy.prepare_for_update(new, old)
-        return dict(new)
+        return new
 
     def create() -> Obj:
-        try:
-            new = apply_fn(None, patch, manager, force=force, now=now)
-        except st.ApiError:
-            raise
-        except (ValueError, TypeError, KeyError) as err:
-            raise st.bad_request(f"apply failed: {err}") from None
-        new = dict(new)
+        new = run_apply(None)
         new.setdefault("metadata", {})["name"] = rr.name
+        new["metadata"].pop("resourceVersion", None)
         return new
 
     obj, created = await rr.store.guaranteed_update(rr.namespace, rr.name, mutate, opts,

@@ -65,7 +65,14 @@ class ResourceRequest:
         for value in dry:
             if value != "All":
                 raise st.bad_request(f"Invalid dry run value: {value}; valid values are All")
-        return WriteOptions(dry_run=bool(dry), field_manager=self.query.get("fieldManager", ""))
+        manager = self.query.get("fieldManager", "")
+        if len(manager) > 128:
+            raise st.bad_request("fieldManager must not be longer than 128 characters")
+        if not manager:
+            # Kubernetes names an anonymous writer after its User-Agent's product ("kubectl").
+            manager = self.http.headers.get("User-Agent", "unknown").split("/", 1)[0][:128] or "unknown"
+        sub = self.info.subresource if self.info.subresource in ("status", "scale") else ""
+        return WriteOptions(dry_run=bool(dry), field_manager=manager, subresource=sub)
 
     def field_validation(self) -> str:
         value = self.query.get("fieldValidation", "")
