@@ -115,14 +115,29 @@ class Writer:
                     stop = True
                     break
                 batch.append(nxt)
-            writes = [op for op in batch if isinstance(op, WriteOp)]
-            if writes:
-                self._commit_writes(writes)
-            for op in batch:
-                if isinstance(op, CompactOp):
-                    self._compact(op)
+            try:
+                writes = [op for op in batch if isinstance(op, WriteOp)]
+                if writes:
+                    self._commit_writes(writes)
+                for op in batch:
+                    if isinstance(op, CompactOp):
+                        self._compact(op)
+            except Exception as e:  # a bug must fail the callers, not leave them waiting for ever
+                log.exception("sqlite writer failed a batch")
+                self._recover(batch, e)
             if stop:
                 return
+
+    def _recover(self, batch: list[WriteOp | CompactOp], error: Exception) -> None:
+        assert self._conn is not None
+        try:
+            if self._conn.in_transaction:
+                self._conn.execute("ROLLBACK")
+            self._rev = self._conn.execute("SELECT value FROM meta WHERE name = 'revision'").fetchone()[0]
+        except sqlite3.Error:
+            pass
+        err = UnavailableError(f"sqlite writer failed: {error!r}")
+        self._send([(op.future, err) for op in batch], [], None)
 
     def _send(self, outcomes: list[Outcome], events: list[Event], compacted: int | None) -> None:
         try:

@@ -3,6 +3,7 @@ lock, bounded size under compaction, the periodic compactor, TTLs surviving a re
 
 from __future__ import annotations
 
+import asyncio
 import os
 import sqlite3
 from datetime import timedelta
@@ -83,19 +84,27 @@ async def test_compaction_keeps_database_and_wal_bounded(tmp_path: Path) -> None
     s = SQLiteStorage(SQLiteConfig(str(db)))
     await s.start()
     value = b"x" * 2000
+
+    async def churn(key: str) -> None:
+        kv = await s.get(key)
+        assert kv is not None
+        for _ in range(35):
+            kv = await s.update(key, value, expected_revision=kv.mod_revision)
+
+    keys = [f"/pods/default/web-{i}" for i in range(20)]
     try:
-        kv = await s.create("/pods/default/web", value)
+        for k in keys:
+            await s.create(k, value)
         peaks = []
         for _ in range(3):
-            for _ in range(700):
-                kv = await s.update("/pods/default/web", value, expected_revision=kv.mod_revision)
+            await asyncio.gather(*(churn(k) for k in keys))  # 700 superseded versions per round
             peaks.append(sum(sizes(db)))
-            await s.compact(kv.mod_revision)
+            await s.compact(await s.current_revision())
             assert sizes(db)[1] == 0  # WAL truncated
         conn = sqlite3.connect(str(db))
         rows = conn.execute("SELECT count(*) FROM log").fetchone()[0]
         conn.close()
-        assert rows == 1  # only the live version is left
+        assert rows == len(keys)  # only the live versions are left
         # Free pages are reused (and handed back): the third round does not outgrow the first.
         assert peaks[2] <= peaks[0] * 1.2, peaks
         assert sizes(db)[0] < peaks[0] / 4
