@@ -9,8 +9,7 @@ permission bits, owner and content digest (or link target); mtime is not part of
 file does not invalidate the cache. Hashing every file on every build would make a cached rebuild
 cost the size of the context, so :class:`StatCache` remembers each file's digest under its
 (device, inode, size, mtime, ctime) as BuildKit does, and a file is re-read only when one of those
-changed. Files modified in the last two seconds are never remembered ("racy git": a write within the
-clock's granularity could leave the stat unchanged).
+changed. Files modified within a timestamp tick of now are never remembered (see :mod:`racy`).
 """
 
 from __future__ import annotations
@@ -23,14 +22,13 @@ import os
 import posixpath
 import stat
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
 from kubelite.build import paths
 from kubelite.build.dockerignore import Matcher
 from kubelite.build.errors import ContextError
-
-_RACY_NS = 2_000_000_000
+from kubelite.build.racy import is_racy
 
 
 @dataclass(frozen=True)
@@ -157,8 +155,9 @@ class StatCache:
     Layout: ``{"<abs path>": [dev, ino, size, mtime_ns, ctime_ns, "sha256:..."]}``.
     """
 
-    def __init__(self, path: str) -> None:
+    def __init__(self, path: str, clock: Callable[[], int] = time.time_ns) -> None:
         self.path = path
+        self.clock = clock
         self.entries: dict[str, list[object]] = {}
         self.dirty = False
         try:
@@ -168,7 +167,7 @@ class StatCache:
             self.entries = {}
 
     @staticmethod
-    def _key(st: os.stat_result) -> list[object]:
+    def _key(st: os.stat_result) -> list[int]:
         return [st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns, st.st_ctime_ns]
 
     def digest(self, path: str) -> str:
@@ -179,7 +178,7 @@ class StatCache:
             return str(known[5])
         with open(path, "rb") as fh:
             digest = "sha256:" + hashlib.file_digest(fh, "sha256").hexdigest()
-        if time.time_ns() - max(st.st_mtime_ns, st.st_ctime_ns) > _RACY_NS:
+        if not is_racy(key, self.clock()):
             self.entries[path] = [*key, digest]
             self.dirty = True
         elif path in self.entries:

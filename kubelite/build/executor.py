@@ -177,12 +177,13 @@ class Builder:
     def _remember(self, result: BuildResult) -> None:
         """Write the whole-build memo (:mod:`kubelite.build.replay`) if the tags are still ours."""
         from kubelite.build import replay
+        from kubelite.build.racy import stat_key
 
         index = os.path.join(self.root, replay.INDEX)
-        before = replay.stat_key(index)
+        before = stat_key(index)
         if any(self.images.resolve(tag).id != result.image_id for tag in self.request.tags):
             return
-        if replay.stat_key(index) != before:
+        if stat_key(index) != before:
             return
         req = self.request
         memo = replay.Request(self.context, self.dockerfile_path, req.tags, req.build_args, req.target)

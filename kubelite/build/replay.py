@@ -32,27 +32,10 @@ import os
 import time
 from collections.abc import Iterable, Sequence
 
+from kubelite.build.racy import is_racy, stat_key
+
 MEMO_DIR = os.path.join("build", "memo")
 INDEX = os.path.join("images", "index.json")
-_RACY_NS = 50_000_000          # well above the kernel's coarse timestamp tick (1-10 ms)
-_RACY_COARSE_NS = 2_000_000_000  # file systems with whole-second times
-
-
-def stat_key(path: str) -> list[int] | None:
-    try:
-        st = os.stat(path, follow_symlinks=False)
-    except OSError:
-        return None
-    return [st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_mode]
-
-
-def is_racy(key: Sequence[int] | None, now_ns: int) -> bool:
-    """Whether a change in the same timestamp tick as ``now_ns`` could hide behind this stat."""
-    if key is None:
-        return False
-    newest = max(key[3], key[4])
-    window = _RACY_COARSE_NS if newest % 1_000_000_000 == 0 else _RACY_NS
-    return now_ns - newest < window
 
 
 class Request:
@@ -112,11 +95,12 @@ def replay(root: str, request: Request) -> tuple[list[str], str] | None:
 
 
 def record(root: str, request: Request, *, files: Iterable[str], index_key: list[int] | None,
-           lines: list[str], image_id: str, started_ns: int) -> bool:
-    """Write the memo of a successful build; ``False`` when it would be unsafe (racy) to."""
+           lines: list[str], image_id: str, started_ns: int, now_ns: int | None = None) -> bool:
+    """Write the memo of a successful build; ``False`` when it would be unsafe (racy) to: a file
+    changed since the build started or within a timestamp tick of now (``now_ns``, injectable)."""
     context, dockerfile = request.context, request.dockerfile
     watched = {p: stat_key(p) for p in {*files, context, dockerfile, os.path.join(context, ".dockerignore")}}
-    now = time.time_ns()
+    now = time.time_ns() if now_ns is None else now_ns
     if index_key is None or any(is_racy(k, started_ns) or is_racy(k, now) for k in watched.values()):
         return False
     dockerfile_bytes = _read(dockerfile)

@@ -1,0 +1,94 @@
+"""The whole-build memo and the cache index on real files."""
+
+from __future__ import annotations
+
+import os
+import time
+
+import pytest
+
+from kubelite.build import replay
+from kubelite.build.cache import BuildCache, CacheRecord, LayerRef
+from kubelite.build.racy import stat_key
+
+pytestmark = pytest.mark.integration
+
+
+def aged(path: str, content: str) -> None:
+    os.makedirs(os.path.dirname(path), exist_ok=True)
+    with open(path, "w") as fh:
+        fh.write(content)
+    past = time.time() - 10
+    os.utime(path, (past, past))
+
+
+@pytest.fixture
+def setup(tmp_path: str) -> tuple[str, replay.Request, str]:
+    root = os.path.join(str(tmp_path), "root")
+    ctx = os.path.join(str(tmp_path), "ctx")
+    aged(os.path.join(ctx, "Dockerfile"), "FROM busybox\nCOPY f /f\n")
+    aged(os.path.join(ctx, "f"), "1")
+    aged(os.path.join(root, replay.INDEX), "{}")
+    os.utime(ctx, (time.time() - 10, time.time() - 10))
+    request = replay.Request(ctx, os.path.join(ctx, "Dockerfile"), ["t:1"], {}, None)
+    return root, request, ctx
+
+
+def remember(root: str, request: replay.Request, ctx: str, *, later_ns: int = 1_000_000_000) -> bool:
+    """Record a memo as if the build had started ``later_ns`` after the files were written (the
+    files here were all just created, so their ctime is now)."""
+    when = time.time_ns() + later_ns
+    return replay.record(root, request, files=[os.path.join(ctx, "f")],
+                         index_key=stat_key(os.path.join(root, replay.INDEX)),
+                         lines=["Step 1/2 : FROM busybox"], image_id="sha256:abc",
+                         started_ns=when, now_ns=when)
+
+
+def test_memo_replays_an_unchanged_build(setup: tuple[str, replay.Request, str]) -> None:
+    root, request, ctx = setup
+    assert replay.replay(root, request) is None
+    assert remember(root, request, ctx)
+    assert replay.replay(root, request) == (["Step 1/2 : FROM busybox"], "sha256:abc")
+    other = replay.Request(ctx, request.dockerfile, ["t:1"], {"A": "1"}, None)
+    assert replay.replay(root, other) is None
+
+
+@pytest.mark.parametrize("change", ["file", "new-file", "dockerfile", "dockerignore", "index"])
+def test_memo_is_dropped_by_any_change(setup: tuple[str, replay.Request, str], change: str) -> None:
+    root, request, ctx = setup
+    assert remember(root, request, ctx)
+    if change == "file":
+        aged(os.path.join(ctx, "f"), "2")
+    elif change == "new-file":
+        aged(os.path.join(ctx, "g"), "new")
+    elif change == "dockerfile":
+        aged(os.path.join(ctx, "Dockerfile"), "FROM busybox\nCOPY f /g\n")
+    elif change == "dockerignore":
+        aged(os.path.join(ctx, ".dockerignore"), "x\n")
+    else:
+        aged(os.path.join(root, replay.INDEX), '{"refs": {}}')
+    assert replay.replay(root, request) is None
+
+
+def test_memo_not_written_for_racy_files(setup: tuple[str, replay.Request, str]) -> None:
+    root, request, ctx = setup
+    with open(os.path.join(ctx, "f"), "w") as fh:
+        fh.write("just now")
+    assert not remember(root, request, ctx, later_ns=0)
+    assert replay.replay(root, request) is None
+
+
+def test_cache_index_round_trip_and_missing_blob_is_a_miss(tmp_path: str) -> None:
+    blobs = os.path.join(str(tmp_path), "blobs")
+    os.makedirs(blobs)
+    cache = BuildCache(str(tmp_path), lambda digest: os.path.join(blobs, digest.replace(":", "_")))
+    layer = LayerRef("sha256:" + "a" * 64, 10, "application/vnd.oci.image.layer.v1.tar+gzip",
+                     "sha256:" + "b" * 64)
+    cache.put("k1", CacheRecord("2024-01-01T00:00:00Z", "sha256:r1", None))
+    cache.put("k2", CacheRecord("2024-01-01T00:00:00Z", "sha256:r2", layer))
+    assert cache.get("k1") == CacheRecord("2024-01-01T00:00:00Z", "sha256:r1", None)
+    assert cache.get("k2") is None                       # its blob is gone
+    with open(os.path.join(blobs, "sha256_" + "a" * 64), "wb") as fh:
+        fh.write(b"0123456789")
+    assert cache.get("k2") == CacheRecord("2024-01-01T00:00:00Z", "sha256:r2", layer)
+    assert cache.get("nope") is None
