@@ -1,0 +1,1 @@
+"""Node lifecycle: nodes that stop heartbeating are marked and tainted; their pods are evicted."""
