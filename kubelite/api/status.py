@@ -11,6 +11,7 @@ Public surface:
   :func:`internal`, :func:`timeout`, :func:`service_unavailable`.
   ``resource`` arguments are the *plural* (``"pods"``) plus ``group`` (``"apps"``), as in
   ``deployments.apps "x" not found``; :func:`invalid` takes the *kind* (``Pod "x" is invalid: ...``).
+- :func:`failure(code, reason, message, details)` - any other Failure Status.
 - :func:`success_status` - the ``Status`` of a successful delete and friends.
 - :class:`FieldError` plus its constructors :func:`required`, :func:`invalid_value`,
   :func:`not_supported`, :func:`duplicate`, :func:`forbidden_field`, :func:`too_long`, :func:`too_many`,
@@ -102,6 +103,11 @@ def _status(code: int, reason: str, message: str, details: JsonDict | None = Non
         body["details"] = details
     body["code"] = code
     return ApiError(body)
+
+
+def failure(code: int, reason: str, message: str, details: JsonDict | None = None) -> ApiError:
+    """Any other Failure Status (public spelling of the shared constructor)."""
+    return _status(code, reason, message, details)
 
 
 def _details(name: str | None, group: str, kind: str) -> JsonDict:
