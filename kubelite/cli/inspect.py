@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import sys
 from typing import Any
 
 from kubelite.cli.engine_common import engine_errors, open_engine
@@ -77,11 +78,15 @@ def run(args: argparse.Namespace) -> int:
             missing.append(name)
         else:
             out.append(found)
-    if args.format:
-        for obj in out:
-            print(_format(obj, args.format))
-    else:
-        print(json.dumps(out, indent=4))
+    try:
+        if args.format:
+            for obj in out:
+                print(_format(obj, args.format))
+        else:
+            print(json.dumps(out, indent=4))
+        sys.stdout.flush()
+    except BrokenPipeError:
+        return 0
     if missing:
         raise CLIError(f"No such object: {missing[0]}")
     return 0

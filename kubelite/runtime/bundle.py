@@ -101,7 +101,7 @@ def spec_options(engine: Engine, ctr: Container, binds: list[tuple[str, str, boo
         namespaces=namespaces,
         capabilities=caps,
         no_new_privileges=hc.no_new_privileges,
-        seccomp=default_profile(list(caps)),
+        seccomp=default_profile(list(caps), cache_dir=os.path.join(engine.root, "cache")),
         resources=Resources(
             memory=hc.memory or None,
             cpus=(hc.nano_cpus / 1e9) if hc.nano_cpus else None,

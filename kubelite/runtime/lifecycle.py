@@ -343,7 +343,8 @@ class Engine:
             elif ctr.state.status != ctrs.CREATED:
                 raise InvalidState(f"cannot start container {ctr.name}: it is {ctr.state.status}")
             self._check_ports(ctr)
-            self._publish(extra=ctr)
+            if ctr.host_config.port_bindings:
+                self._publish(extra=ctr)
         try:
             started = start_monitor(
                 self.paths(ctr.id),
@@ -368,7 +369,8 @@ class Engine:
                 ctr = self.store.load(ctr.id)
                 ctr.state.error = str(err)
                 self.store.save(ctr)
-                self._publish()
+                if ctr.host_config.port_bindings:
+                    self._publish()
             with contextlib.suppress(ContainerError):
                 self.runc.delete(ctr.id, force=True)
             raise
@@ -428,11 +430,9 @@ class Engine:
                 continue
             for p in ctr.host_config.port_bindings:
                 pubs.append(Publication(p.host_ip, p.host_port, p.protocol, ctr.network.ip, p.container_port))
-        if pubs or self._table_may_exist():
-            br.publish(self.kernel, self.net, pubs)
-
-    def _table_may_exist(self) -> bool:
-        return os.path.exists(os.path.join(self.root, "network", "ipam.json"))
+        # Only containers with published ports call this, so the table is rewritten exactly when the
+        # set of publications may have changed (and emptied, not left stale, when the last one goes).
+        br.publish(self.kernel, self.net, pubs)
 
     # --- stop, kill, wait --------------------------------------------------------------------------
 
@@ -464,8 +464,9 @@ class Engine:
                 self.runc.kill(ctr.id, int(signals.SIGKILL), all_processes=True)
             self.wait(ctr, 10)
         ctr = self.refresh(self.store.load(ctr.id))
-        with self.store.lock():
-            self._publish()
+        if ctr.host_config.port_bindings:
+            with self.store.lock():
+                self._publish()
         return ctr
 
     # --- remove, prune -----------------------------------------------------------------------------
@@ -505,7 +506,8 @@ class Engine:
             self.images.release_rootfs(ctr.id, rootfs)
         with self.store.lock():
             self.store.delete(ctr.id)
-            self._publish()
+            if ctr.host_config.port_bindings:
+                self._publish()
 
     def _mark_stale(self) -> list[Container]:
         """Mark ``creating`` records whose CLI died as removing (under the lock); the caller reaps them

@@ -300,7 +300,11 @@ def join_partials(lines: list[LogLine]) -> Iterator[LogLine]:
 def render(line: LogLine, *, timestamps: bool) -> bytes:
     """A log line as ``docker logs`` prints it (newline restored, optional timestamp prefix)."""
     body = line.text + (b"" if line.partial else b"\n")
-    return (line.time.encode() + b" " + body) if timestamps else body
+    if not timestamps:
+        return body
+    # conmon writes "+00:00"; Docker prints UTC times with "Z".
+    stamp = line.time[:-6] + "Z" if line.time.endswith("+00:00") else line.time
+    return stamp.encode() + b" " + body
 
 
 def read_log(path: str, *, tail: int | None = None) -> tuple[list[LogLine], int]:

@@ -155,9 +155,34 @@ def fallback_profile() -> dict[str, Any]:
     }
 
 
-def default_profile(caps: list[str], path: str = DEBIAN_PROFILE) -> dict[str, Any]:
-    """The OCI seccomp object for a container holding ``caps``: Debian's Docker profile if present."""
-    if not os.path.exists(path):
+def default_profile(caps: list[str], path: str = DEBIAN_PROFILE, cache_dir: str | None = None) -> dict[str, Any]:
+    """The OCI seccomp object for a container holding ``caps``: Debian's Docker profile if present.
+
+    With ``cache_dir`` the converted profile is kept there, keyed by the source file's identity and the
+    capabilities, so each container start reads one small JSON file instead of converting again.
+    """
+    try:
+        st = os.stat(path)
+    except FileNotFoundError:
         return fallback_profile()
+    cached = ""
+    if cache_dir:
+        import hashlib
+
+        key = hashlib.sha256(f"{path}:{st.st_mtime_ns}:{st.st_size}:{sorted(caps)}".encode()).hexdigest()[:16]
+        cached = os.path.join(cache_dir, f"seccomp-{key}.json")
+        try:
+            with open(cached, "rb") as fh:
+                data: dict[str, Any] = json.load(fh)
+                return data
+        except (FileNotFoundError, ValueError):
+            pass
     with open(path, "rb") as fh:
-        return convert_docker_profile(json.load(fh), caps)
+        profile = convert_docker_profile(json.load(fh), caps)
+    if cached:
+        os.makedirs(cache_dir or ".", exist_ok=True)
+        tmp = f"{cached}.{os.getpid()}"
+        with open(tmp, "w") as fh:
+            json.dump(profile, fh)
+        os.replace(tmp, cached)
+    return profile

@@ -3,12 +3,16 @@ waiting on a condition with a deadline (never a bare sleep)."""
 
 from __future__ import annotations
 
+import secrets
+import shutil
 import socket
+import subprocess
 import time
 from collections.abc import Callable
 
 from kubelite.runtime.attach import STDERR_PIPE, relay
 from kubelite.runtime.lifecycle import CreateRequest, Engine
+from kubelite.runtime.network.ipam import NetConf
 
 
 def run_attached(engine: Engine, req: CreateRequest) -> tuple[int, bytes, bytes, str]:
@@ -49,3 +53,30 @@ def wait_for(check: Callable[[], object], timeout: float = 10.0, what: str = "co
             last = err
         time.sleep(0.05)
     raise AssertionError(f"timed out waiting for {what}; last: {last!r}")
+
+
+def unique_net() -> NetConf:
+    """A bridge, subnet and nft table of its own for one test engine (random names: no collisions)."""
+    tag = secrets.token_hex(3)
+    return NetConf(
+        bridge=f"klt{tag}",
+        subnet=f"10.{200 + secrets.randbelow(50)}.{secrets.randbelow(250)}.0/24",
+        table=f"kubelite_t{tag}",
+    )
+
+
+def teardown_engine(engine: Engine, root: str) -> None:
+    """Remove every container, sandbox, the bridge, the nft table, mounts and the root, whatever state."""
+    from kubelite.runtime.network import bridge
+    from kubelite.runtime.sandbox import SandboxStore, remove_sandbox
+
+    for ctr in list(engine.store.all()):
+        try:
+            engine.remove(ctr.id, force=True)
+        except Exception:
+            engine._reap(ctr)
+    for sb in SandboxStore(engine.root).all():
+        remove_sandbox(engine, sb.id)
+    bridge.remove_bridge(engine.kernel, engine.net)
+    subprocess.run(["umount", "-R", "-l", root], check=False, capture_output=True)
+    shutil.rmtree(root, ignore_errors=True)

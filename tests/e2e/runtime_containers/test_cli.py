@@ -1,0 +1,247 @@
+"""The container verbs through the real ``kubelite`` CLI, on an image bootstrapped into the real store."""
+
+from __future__ import annotations
+
+import json
+import os
+import secrets
+import shutil
+import subprocess
+import sys
+import tempfile
+import urllib.request
+from collections.abc import Iterator
+
+import pytest
+
+from kubelite.runtime.bootstrap import bootstrap_busybox
+from kubelite.runtime.lifecycle import Engine
+from kubelite.testing.engine_harness import free_port, teardown_engine, unique_net, wait_for
+
+pytestmark = pytest.mark.e2e
+
+
+class CLI:
+    def __init__(self, root: str) -> None:
+        self.root = root
+
+    def __call__(
+        self, *args: str, stdin: bytes | None = None, timeout: float = 60, check: bool = True
+    ) -> subprocess.CompletedProcess[str]:
+        proc = subprocess.run(
+            [sys.executable, "-m", "kubelite", "--root", self.root, *args],
+            input=stdin.decode() if stdin is not None else None,
+            stdin=None if stdin is not None else subprocess.DEVNULL,
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+            check=False,
+        )
+        if check and proc.returncode != 0:
+            raise AssertionError(f"kubelite {' '.join(args)} -> {proc.returncode}: {proc.stderr}")
+        return proc
+
+
+@pytest.fixture(scope="module")
+def cli() -> Iterator[CLI]:
+    root = tempfile.mkdtemp(prefix="kl-cli-")
+    net = unique_net()
+    os.makedirs(os.path.join(root, "network"))
+    with open(os.path.join(root, "network", "config.json"), "w") as fh:
+        json.dump({"bridge": net.bridge, "subnet": net.subnet, "table": net.table}, fh)
+    try:
+        bootstrap_busybox(root)
+        yield CLI(root)
+    finally:
+        teardown_engine(Engine(root, net=net), root)
+
+
+def test_run_rm_prints_output_and_propagates_exit_code(cli: CLI) -> None:
+    proc = cli("run", "--rm", "-e", "GREETING=hi there", "busybox", "sh", "-c", "echo $GREETING; exit 7", check=False)
+    assert proc.returncode == 7 and proc.stdout == "hi there\n"
+    assert cli("ps", "-a", "-q").stdout == ""
+
+
+def test_run_interactive_reads_stdin(cli: CLI) -> None:
+    proc = cli("run", "-i", "--rm", "busybox", "sh", "-c", "tr a-z A-Z", stdin=b"shout\n")
+    assert proc.stdout == "SHOUT\n"
+
+
+def test_detached_web_server_ps_inspect_exec_logs_stop_rm(cli: CLI) -> None:
+    port = free_port()
+    www = tempfile.mkdtemp()
+    try:
+        with open(os.path.join(www, "index.html"), "w") as fh:
+            fh.write("ok\n")
+        cid = cli(
+            "run",
+            "-d",
+            "--name",
+            "web1",
+            "-p",
+            f"127.0.0.1:{port}:80",
+            "-v",
+            f"{www}:/www:ro",
+            "busybox",
+            "sh",
+            "-c",
+            "echo starting; exec httpd -f -v -p 80 -h /www",
+        ).stdout.strip()
+        assert len(cid) == 64
+        body = wait_for(
+            lambda: urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=2).read(), what="the published port"
+        )
+        assert body == b"ok\n"
+        ps = cli("ps").stdout.splitlines()
+        assert ps[0].split() == ["CONTAINER", "ID", "IMAGE", "COMMAND", "CREATED", "STATUS", "PORTS", "NAMES"]
+        assert cid[:12] in ps[1] and f"127.0.0.1:{port}->80/tcp" in ps[1] and ps[1].endswith("web1")
+        doc = json.loads(cli("inspect", "web1").stdout)[0]
+        assert doc["Id"] == cid and doc["Name"] == "/web1" and doc["State"]["Running"] is True
+        assert doc["NetworkSettings"]["IPAddress"] and doc["HostConfig"]["PortBindings"]["80/tcp"][0][
+            "HostPort"
+        ] == str(port)
+        assert cli("inspect", "-f", "{{.State.Status}}", "web1").stdout == "running\n"
+        image = json.loads(cli("inspect", "busybox").stdout)[0]
+        assert image["Id"] == doc["Image"]
+        assert cli("exec", "web1", "cat", "/www/index.html").stdout == "ok\n"
+        assert cli("exec", "-e", "X=1", "-w", "/www", "web1", "sh", "-c", "echo $X $(pwd)").stdout == "1 /www\n"
+        assert cli("exec", "web1", "sh", "-c", "exit 3", check=False).returncode == 3
+        assert cli("logs", "web1").stdout.startswith("starting\n")
+        last = cli("logs", "-t", "--tail", "1", "web1")
+        assert (last.stdout + last.stderr).split(" ", 1)[0].endswith("Z")
+        assert cli("stop", "-t", "1", "web1").stdout == "web1\n"
+        assert "Exited (" in cli("ps", "-a").stdout
+        assert cli("ps", "-q").stdout == ""
+        assert cli("rm", "web1").stdout == "web1\n"
+        assert cli("ps", "-a", "-q").stdout == ""
+    finally:
+        shutil.rmtree(www, ignore_errors=True)
+
+
+def test_logs_follow_ends_when_the_container_exits(cli: CLI) -> None:
+    cli("run", "-d", "--name", "counter", "busybox", "sh", "-c", "for i in 1 2 3; do echo n$i; sleep 0.2; done")
+    proc = cli("logs", "-f", "counter", timeout=30)
+    assert proc.stdout == "n1\nn2\nn3\n"
+    cli("rm", "counter")
+
+
+def test_exec_tty_is_a_real_pty(cli: CLI) -> None:
+    import pty
+
+    cli("run", "-d", "--name", "ttybox", "busybox", "sleep", "300")
+    master, slave = pty.openpty()
+    try:
+        proc = subprocess.run(
+            [sys.executable, "-m", "kubelite", "--root", cli.root, "exec", "-t", "ttybox", "tty"],
+            stdin=slave,
+            stdout=slave,
+            stderr=slave,
+            timeout=30,
+            check=False,
+        )
+        os.close(slave)
+        output = b""
+        while True:
+            try:
+                chunk = os.read(master, 1024)
+            except OSError:
+                break
+            if not chunk:
+                break
+            output += chunk
+    finally:
+        os.close(master)
+    assert proc.returncode == 0
+    assert b"/dev/pts/" in output
+    cli("rm", "-f", "ttybox")
+
+
+def test_errors_are_one_line_and_non_zero(cli: CLI) -> None:
+    cases = [
+        (["run", "nosuchimage"], "Unable to find image 'nosuchimage' locally"),
+        (["run", "Bad:Ref"], "invalid reference format"),
+        (["run", "--memory", "lots", "busybox", "true"], "invalid memory size"),
+        (["run", "-p", "99999:80", "busybox", "true"], "invalid port"),
+        (["run", "-v", "relative:/x", "busybox", "true"], "invalid volume"),
+        (["run", "--network", "galaxy", "busybox", "true"], "network galaxy not found"),
+        (["rm", "nosuchcontainer"], "No such container: nosuchcontainer"),
+        (["logs", "nosuchcontainer"], "No such container"),
+        (["exec", "nosuchcontainer", "true"], "No such container"),
+        (["kill", "-s", "SIGNOPE", "nosuchcontainer"], "No such container"),
+        (["inspect", "nosuchthing"], "No such object: nosuchthing"),
+    ]
+    for args, message in cases:
+        proc = cli(*args, check=False)
+        assert proc.returncode != 0, args
+        assert "Traceback" not in proc.stderr, (args, proc.stderr)
+        lines = [line for line in proc.stderr.splitlines() if line.strip()]
+        assert len(lines) == 1 and message in lines[0], (args, proc.stderr)
+
+
+def test_taken_name_and_busy_port(cli: CLI) -> None:
+    port = free_port()
+    cli("run", "-d", "--name", "holder", "-p", f"{port}:80", "busybox", "httpd", "-f", "-p", "80")
+    proc = cli("run", "-d", "--name", "holder", "busybox", "true", check=False)
+    assert proc.returncode != 0 and 'The container name "/holder" is already in use' in proc.stderr
+    proc = cli("run", "-d", "-p", f"{port}:80", "busybox", "true", check=False)
+    assert proc.returncode != 0 and "port is already allocated" in proc.stderr
+    assert "Traceback" not in proc.stderr
+    cli("rm", "-f", "holder")
+    cli("system", "prune")
+    assert cli("ps", "-a", "-q").stdout == ""
+
+
+def test_two_clis_racing_for_one_name_never_both_win(cli: CLI) -> None:
+    name = "race" + secrets.token_hex(3)
+    argv = [
+        sys.executable,
+        "-m",
+        "kubelite",
+        "--root",
+        cli.root,
+        "run",
+        "-d",
+        "--name",
+        name,
+        "busybox",
+        "sleep",
+        "300",
+    ]
+    procs = [subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) for _ in range(3)]
+    results = [(*p.communicate(timeout=60), p.returncode) for p in procs]
+    winners = [r for r in results if r[2] == 0]
+    assert len(winners) == 1, results
+    assert all("already in use" in r[1] for r in results if r[2] != 0)
+    assert cli("ps", "-q").stdout.split() == [winners[0][0].strip()[:12]]
+    cli("rm", "-f", name)
+
+
+def test_container_outlives_the_cli_and_network_modes(cli: CLI) -> None:
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "kubelite",
+            "--root",
+            cli.root,
+            "run",
+            "--name",
+            "orphan",
+            "busybox",
+            "sh",
+            "-c",
+            "echo up; sleep 300",
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        stdin=subprocess.DEVNULL,
+    )
+    assert proc.stdout is not None
+    assert proc.stdout.readline() == b"up\n"
+    proc.kill()
+    proc.wait()
+    assert "Up " in cli("ps").stdout
+    cli("rm", "-f", "orphan")
+    assert cli("run", "--rm", "--network", "none", "busybox", "ls", "/sys/class/net").stdout == "lo\n"
+    host = cli("run", "--rm", "--network", "host", "busybox", "hostname").stdout.strip()
+    assert host == os.uname().nodename
