@@ -11,6 +11,8 @@ Layout under the engine root::
         upper/  work/     the container's writable layer and overlayfs's work dir
         meta.json         {"key", "image_id", "lowers": [chain ids, top first], "created"}
       empty/              the lowerdir of an image without layers (FROM scratch)
+      l/<16 hex>          short symlinks to layers/<hex>/fs, made only for stacks too long to name
+                          in one page of mount options
 
 A layer directory appears only complete (unpacked in ``ROOT/tmp`` then renamed into place), so a
 killed unpack leaves only temp files; two processes unpacking the same layer race harmlessly (the
@@ -238,6 +240,8 @@ class Snapshotter:
         for chain in list(self.layer_chains()):
             if chain not in keep_set:
                 shutil.rmtree(self.layer_path(chain), ignore_errors=True)
+                with contextlib.suppress(FileNotFoundError):
+                    os.unlink(os.path.join(self.base, "l", chain.partition(":")[2][:16]))
                 removed.append(chain)
         return removed
 
@@ -292,11 +296,23 @@ class Snapshotter:
         if len(options) <= _OPTIONS_MAX:
             self.kernel.mount_overlay(target, options)
             return
-        rel = [os.path.relpath(d, self.layers_dir) for d in mounts.lowerdirs]
+        # Long stacks: short symlinks ``snapshots/l/<16 hex>`` -> the layer, relative to a cwd, as
+        # Docker's overlay2 does, so ~200 layers fit in one page of mount options.
+        rel = [self._short_link(d) for d in mounts.lowerdirs]
         short = f"lowerdir={':'.join(rel)},upperdir={mounts.upperdir},workdir={mounts.workdir}"
         if len(short) > _OPTIONS_MAX:
             raise MountError(7, f"too many layers to mount ({len(rel)})")
-        self.kernel.mount_overlay(target, short, cwd=self.layers_dir)
+        self.kernel.mount_overlay(target, short, cwd=self.base)
+
+    def _short_link(self, lowerdir: str) -> str:
+        hexname = os.path.basename(os.path.dirname(lowerdir))
+        if os.path.dirname(os.path.dirname(lowerdir)) != self.layers_dir:
+            return os.path.relpath(lowerdir, self.base)
+        link = os.path.join(self.base, "l", hexname[:16])
+        os.makedirs(os.path.dirname(link), exist_ok=True)
+        with contextlib.suppress(FileExistsError):
+            os.symlink(f"../layers/{hexname}/fs", link)
+        return f"l/{hexname[:16]}"
 
     def unmount(self, target: str) -> None:
         self.kernel.unmount(target)
