@@ -1,0 +1,1 @@
+"""The garbage collector: ownerReference cascading in the background, foreground and orphan modes."""
