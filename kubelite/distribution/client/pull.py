@@ -26,6 +26,7 @@ from kubelite.base.backoff import Backoff
 from kubelite.distribution.client.auth import CredentialStore
 from kubelite.distribution.client.config import ClientConfig, api_host
 from kubelite.distribution.client.progress import NullReporter, Reporter
+from kubelite.distribution.client.tasks import run_all
 from kubelite.distribution.client.transport import Transport, TransportError
 from kubelite.distribution.manifests import ACCEPT, INDEX_TYPES, MAX_MANIFEST_SIZE
 from kubelite.oci.descriptor import Descriptor, Platform
@@ -169,11 +170,10 @@ async def pull_image(ref: str, *, root: str, config: ClientConfig, reporter: Rep
 
             blobs = [manifest.config, *manifest.layers]
             already = sum(1 for b in blobs if store.content.has(b.digest))
-            async with asyncio.TaskGroup() as group:
-                tasks = [group.create_task(one(b)) for b in blobs]
+            tasks = await run_all(one, blobs)
             store.content.write(fetched.body, fetched.digest)
             if index_digest is not None:
                 store.content.write(top.body, index_digest)
             image = store.add(fetched.digest, _names(parsed))
     return PullResult(parsed.familiar(), fetched.digest, index_digest, image.id,
-                      sum(task.result() for task in tasks), already)
+                      sum(tasks), already)

@@ -22,6 +22,7 @@ from kubelite.base.backoff import Backoff
 from kubelite.distribution.client.auth import CredentialStore
 from kubelite.distribution.client.config import ClientConfig, api_host
 from kubelite.distribution.client.progress import NullReporter, Reporter
+from kubelite.distribution.client.tasks import run_all
 from kubelite.distribution.client.transport import Transport, TransportError
 from kubelite.distribution.errors import Code, RegistryError
 from kubelite.oci.descriptor import Descriptor
@@ -169,8 +170,7 @@ async def push_image(ref: str, *, root: str, config: ClientConfig,
         missing = [d.digest for d in blobs if not store.content.has(d.digest)]
         if missing:
             raise PushError(f"blob {missing[0]} of {ref} is missing from the content store")
-        async with asyncio.TaskGroup() as group:
-            tasks = [group.create_task(one(b)) for b in blobs]
+        tasks = await run_all(one, blobs)
         target = parsed.tag or parsed.digest
         resp = await t.request("PUT", f"/v2/{repo}/manifests/{target}", scope=uploader.scope, expect={201},
                                headers={"Content-Type": image.manifest.media_type}, data=body)
@@ -178,6 +178,6 @@ async def push_image(ref: str, *, root: str, config: ClientConfig,
         returned = resp.headers.get("Docker-Content-Digest")
         if returned is not None and returned != image.digest:
             raise PushError(f"registry stored the manifest as {returned}, expected {image.digest}")
-    sent = [task.result() for task in tasks]
+    sent = tasks
     return PushResult(parsed.familiar(), image.digest, len(body), sum(sent),
                       sum(1 for s, b in zip(sent, blobs, strict=True) if s == 0 and b.size > 0))
