@@ -24,6 +24,7 @@ import os
 import shutil
 import signal
 import socket
+import ssl
 import subprocess
 import tempfile
 import time
@@ -33,6 +34,70 @@ import uuid
 from dataclasses import dataclass
 from pathlib import Path
 from types import TracebackType
+
+
+@dataclass(frozen=True)
+class TLSFiles:
+    ca: Path
+    server_cert: Path
+    server_key: Path
+    client_cert: Path
+    client_key: Path
+
+
+def make_tls(directory: Path) -> TLSFiles:
+    """A throwaway CA, a server certificate for 127.0.0.1 and a client certificate (PEM files)."""
+    import datetime
+    import ipaddress
+
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
+
+    now = datetime.datetime.now(datetime.UTC)
+
+    def name(cn: str) -> x509.Name:
+        return x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, cn)])
+
+    def write_key(key: ec.EllipticCurvePrivateKey, path: Path) -> Path:
+        path.write_bytes(key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+                                           serialization.NoEncryption()))
+        return path
+
+    def write_cert(cert: x509.Certificate, path: Path) -> Path:
+        path.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
+        return path
+
+    ca_key = ec.generate_private_key(ec.SECP256R1())
+    ca_name = name("kubelite-test-etcd-ca")
+    ca = (x509.CertificateBuilder().subject_name(ca_name).issuer_name(ca_name)
+          .public_key(ca_key.public_key()).serial_number(x509.random_serial_number())
+          .not_valid_before(now - datetime.timedelta(minutes=5))
+          .not_valid_after(now + datetime.timedelta(days=1))
+          .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
+          .sign(ca_key, hashes.SHA256()))
+
+    def leaf(cn: str, usage: x509.ObjectIdentifier) -> tuple[x509.Certificate, ec.EllipticCurvePrivateKey]:
+        key = ec.generate_private_key(ec.SECP256R1())
+        cert = (x509.CertificateBuilder().subject_name(name(cn)).issuer_name(ca.subject)
+                .public_key(key.public_key()).serial_number(x509.random_serial_number())
+                .not_valid_before(now - datetime.timedelta(minutes=5))
+                .not_valid_after(now + datetime.timedelta(days=1))
+                .add_extension(x509.SubjectAlternativeName(
+                    [x509.IPAddress(ipaddress.ip_address("127.0.0.1")), x509.DNSName("localhost")]),
+                    critical=False)
+                .add_extension(x509.ExtendedKeyUsage([usage]), critical=False)
+                .sign(ca_key, hashes.SHA256()))
+        return cert, key
+
+    server, server_key = leaf("etcd", ExtendedKeyUsageOID.SERVER_AUTH)
+    client, client_key = leaf("kubelite", ExtendedKeyUsageOID.CLIENT_AUTH)
+    return TLSFiles(write_cert(ca, directory / "ca.pem"),
+                    write_cert(server, directory / "server.pem"),
+                    write_key(server_key, directory / "server-key.pem"),
+                    write_cert(client, directory / "client.pem"),
+                    write_key(client_key, directory / "client-key.pem"))
 
 
 class EtcdError(RuntimeError):
@@ -76,10 +141,13 @@ class Member:
 
 
 class EtcdCluster:
-    def __init__(self, size: int = 1, *, binary: str = "etcd", base_dir: str | None = None) -> None:
+    def __init__(self, size: int = 1, *, binary: str = "etcd", base_dir: str | None = None,
+                 tls: bool = False) -> None:
         if size < 1:
             raise ValueError("an etcd cluster needs at least one member")
         self.binary = binary
+        self.tls_enabled = tls
+        self.tls: TLSFiles | None = None
         self.size = size
         self._base_dir = base_dir
         self.dir: Path | None = None
@@ -93,6 +161,10 @@ class EtcdCluster:
     @property
     def url(self) -> str:
         """The datastore URL for :func:`kubelite.storage.open_storage`."""
+        if self.tls is not None:
+            t = self.tls
+            return (f"etcds://{','.join(self.endpoints)}"
+                    f"?cacert={t.ca}&cert={t.client_cert}&key={t.client_key}")
         return "etcd://" + ",".join(self.endpoints)
 
     # -- lifecycle ---------------------------------------------------------------------------------
@@ -103,6 +175,8 @@ class EtcdCluster:
             raise EtcdError(f"{self.binary!r} not found on PATH: install Debian's etcd-server package")
         self.binary = path
         self.dir = Path(tempfile.mkdtemp(prefix="etcd-", dir=self._base_dir))
+        if self.tls_enabled:
+            self.tls = make_tls(self.dir)
         self.members = [
             Member(f"m{i}", free_port(), free_port(), self.dir / f"m{i}") for i in range(self.size)
         ]
@@ -117,7 +191,7 @@ class EtcdCluster:
 
     def _spawn(self, m: Member, *, state: str) -> None:
         cluster = ",".join(f"{x.name}={x.peer_url}" for x in self.members)
-        client_url = f"http://{m.endpoint}"
+        client_url = f"{'https' if self.tls else 'http'}://{m.endpoint}"
         args = [
             self.binary,
             "--name",
@@ -147,15 +221,28 @@ class EtcdCluster:
             "--log-level",
             "warn",
         ]
+        if self.tls is not None:
+            args += ["--cert-file", str(self.tls.server_cert), "--key-file", str(self.tls.server_key),
+                     "--trusted-ca-file", str(self.tls.ca), "--client-cert-auth"]
         with open(m.log_path, "ab") as log:
             m.proc = subprocess.Popen(
                 args, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, start_new_session=True
             )
 
+    def _open(self, m: Member, path: str, data: bytes | None = None) -> bytes:
+        scheme = "https" if self.tls else "http"
+        req = urllib.request.Request(f"{scheme}://{m.endpoint}{path}", data=data,
+                                     headers={"Content-Type": "application/json"})
+        context = None
+        if self.tls is not None:
+            context = ssl.create_default_context(cafile=str(self.tls.ca))
+            context.load_cert_chain(str(self.tls.client_cert), str(self.tls.client_key))
+        with urllib.request.urlopen(req, timeout=2, context=context) as r:
+            return bytes(r.read())
+
     def member_healthy(self, m: Member) -> bool:
         try:
-            with urllib.request.urlopen(f"http://{m.endpoint}/health", timeout=2) as r:
-                return bool(json.loads(r.read()).get("health") == "true")
+            return bool(json.loads(self._open(m, "/health")).get("health") == "true")
         except (OSError, ValueError, urllib.error.URLError):
             return False
 
@@ -176,10 +263,7 @@ class EtcdCluster:
             if not m.alive():
                 continue
             try:
-                req = urllib.request.Request(f"http://{m.endpoint}/v3/maintenance/status", data=b"{}",
-                                             headers={"Content-Type": "application/json"})
-                with urllib.request.urlopen(req, timeout=2) as r:
-                    status = json.loads(r.read())
+                status = json.loads(self._open(m, "/v3/maintenance/status", b"{}"))
             except (OSError, ValueError, urllib.error.URLError):
                 continue
             if status.get("leader") and status.get("leader") == status.get("header", {}).get("member_id"):

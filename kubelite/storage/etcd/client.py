@@ -120,7 +120,7 @@ def translate(error: grpc.aio.AioRpcError, *, requested: int = 0, compacted: int
         return CompactedError(requested, max(compacted, requested + 1))
     if "future revision" in details:
         return FutureRevisionError(f"revision {requested} is newer than etcd's: {details}")
-    if "request is too large" in details:
+    if "request is too large" in details or "larger than max" in details:
         return TooLargeError(f"etcd rejected the request: {details}")
     if is_transient(error):
         return UnavailableError(f"etcd unavailable: {error.code().name}: {details}")

@@ -62,8 +62,8 @@ class EtcdStorage:
     async def start(self) -> None:
         await self._client.connect()
         self._open = True
-        try:
-            await self.current_revision()
+        try:  # one attempt: an unreachable or misconfigured etcd should fail fast and clearly
+            await self._call("Range", rpc.RangeRequest(key=_PROBE_KEY, count_only=True), idempotent=False)
         except StorageError as e:
             await self.close()
             raise UnavailableError(f"cannot reach etcd at {','.join(self._config.endpoints)}: {e}") from e
