@@ -124,7 +124,7 @@ def _limited(fh: BinaryIO, size: int) -> Iterable[bytes]:
         yield chunk
 
 
-def _gzip_chunks(fh: BinaryIO, level: int = 6) -> Iterable[bytes]:
+def _gzip_chunks(fh: BinaryIO, level: int = 1) -> Iterable[bytes]:
     comp = zlib.compressobj(level, zlib.DEFLATED, 31)
     while chunk := fh.read(CHUNK):
         out = comp.compress(chunk)
@@ -282,7 +282,9 @@ def _load_docker(store: ImageStore, snaps: Snapshotter, source: _Source) -> list
         layers: list[Descriptor] = []
         for i, path in enumerate(layer_paths):
             desc = known.get(chains[i])
-            if desc is None or not store.content.has(desc.digest) or not snaps.has_layer(chains[i]):
+            # Same chain id = same content below and here (sha256): reuse our blob; its snapshot is
+            # unpacked on first use if it is not already.
+            if desc is None or not store.content.has(desc.digest):
                 with source.open(str(path)) as fh:
                     desc, _ = ingest_layer(store, snaps, fh,  # type: ignore[arg-type]
                                            parent=chains[i - 1] if i else None,

@@ -534,9 +534,11 @@ def _tarinfo(root: str, rel: str, st: os.stat_result, mtime: int | None,
 
 
 def write_layer(src_dir: str, out: BinaryIO, *, compress: bool = True, overlay_upper: bool = False,
-                mtime: int | None = None, level: int = 6, owner: tuple[int, int] | None = None) -> LayerInfo:
+                mtime: int | None = None, level: int = 1, owner: tuple[int, int] | None = None) -> LayerInfo:
     """Write the tree ``src_dir`` as a layer tar to ``out``; see the module docstring.
 
+    Compression is gzip level 1 by default: on busybox it is 3.4x faster than level 6 for 6% more
+    bytes, and layer creation (builds, bootstrap, import) is on the user's critical path.
     ``mtime`` sets every entry's time and ``owner`` every entry's uid/gid (for reproducible layers
     such as the bootstrapped busybox).
     Sockets are skipped (they cannot be archived, as with tar); other devices are errors unless they
