@@ -125,6 +125,7 @@ class SQLiteStorage:
             await asyncio.sleep(0)
         self._hub.close()
         if self._pool is not None:
+            await asyncio.get_running_loop().run_in_executor(self._pool, self._close_reader_conn)
             self._pool.shutdown(wait=True)
         if self._conn is not None:
             self._conn.close()
@@ -206,6 +207,12 @@ class SQLiteStorage:
         if conn is None:
             conn = self._local.conn = schema.connect(self._config.path, readonly=True)
         return conn
+
+    def _close_reader_conn(self) -> None:
+        conn: sqlite3.Connection | None = getattr(self._local, "conn", None)
+        if conn is not None:
+            conn.close()
+            self._local.conn = None
 
     async def _in_reader(self, fn: Callable[[sqlite3.Connection], T]) -> T:
         assert self._pool is not None
