@@ -294,3 +294,31 @@ def test_quiet_prints_the_id_and_replay_matches_a_cached_build(engine: Engine, t
     fourth = engine.build(ctx, "-t", "quiet:1")
     assert fourth.stdout == third.stdout
     json.dumps(fourth.stdout)
+
+
+
+def test_run_forms_user_shell_and_heredocs(engine: Engine, tmp_path: str) -> None:
+    dockerfile = (
+        "FROM busybox\n"
+        "COPY <<EOF /etc/motd\n"
+        "hello $NAME\n"
+        "EOF\n"
+        "ARG NAME=world\n"
+        "USER nobody\n"
+        'RUN ["/bin/sh", "-c", "id -u > /tmp/uid"]\n'
+        'SHELL ["/bin/sh", "-ec"]\n'
+        "RUN <<EOF\n"
+        'echo "$NAME" > /tmp/name\n'
+        "EOF\n"
+    )
+    ctx = write_tree(str(tmp_path), {"Dockerfile": dockerfile})
+    result = engine.build(ctx, "-t", "forms:1")
+    assert result.returncode == 0, result.stderr
+    with image_rootfs(engine.root, "forms:1") as rootfs:
+        with open(os.path.join(rootfs, "etc/motd")) as fh:
+            assert fh.read() == "hello \n"             # NAME is not declared yet at that line
+        with open(os.path.join(rootfs, "tmp/uid")) as fh:
+            assert fh.read() == "65534\n"
+        with open(os.path.join(rootfs, "tmp/name")) as fh:
+            assert fh.read() == "world\n"
+        assert os.stat(os.path.join(rootfs, "tmp/name")).st_uid == 65534
