@@ -34,7 +34,11 @@ def _kubelite() -> list[str]:
 
 
 def _quiet(argv: list[str]) -> Callable[[], object]:
-    return lambda: subprocess.run(argv, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    # As users run it: with bytecode cached (a shell exporting PYTHONDONTWRITEBYTECODE would make
+    # every run compile kubelite's sources again).
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
+    return lambda: subprocess.run(argv, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                                  env=env)
 
 
 class Podman:
