@@ -159,6 +159,7 @@ class StatCache:
         self.path = path
         self.clock = clock
         self.entries: dict[str, list[object]] = {}
+        self.seen: set[str] = set()
         self.dirty = False
         try:
             with open(path) as fh:
@@ -173,6 +174,7 @@ class StatCache:
     def digest(self, path: str) -> str:
         st = os.stat(path, follow_symlinks=False)
         key = self._key(st)
+        self.seen.add(path)
         known = self.entries.get(path)
         if known is not None and known[:5] == key:
             return str(known[5])
@@ -187,6 +189,11 @@ class StatCache:
         return digest
 
     def save(self) -> None:
+        """Persist what changed, keeping only the files this build looked at (so the file does not
+        grow with every file ever deleted from the context)."""
+        if set(self.entries) - self.seen:
+            self.entries = {p: e for p, e in self.entries.items() if p in self.seen}
+            self.dirty = True
         if not self.dirty:
             return
         os.makedirs(os.path.dirname(self.path), exist_ok=True)

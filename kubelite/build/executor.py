@@ -152,7 +152,21 @@ class Builder:
 
     # -- the build ----------------------------------------------------------------------------------
 
+    def _check_tags(self) -> None:
+        """Refuse a bad ``-t`` before building, not after (Docker does the same)."""
+        from kubelite.oci.errors import OCIError
+        from kubelite.oci.reference import parse_reference
+
+        for tag in self.request.tags:
+            try:
+                ref = parse_reference(tag)
+            except OCIError as err:
+                raise BuildError(f"invalid tag {tag!r}: {err}") from None
+            if ref.digest:
+                raise BuildError(f"invalid tag {tag!r}: a tag cannot contain a digest")
+
     def build(self) -> BuildResult:
+        self._check_tags()
         plan = self._read_dockerfile()
         total = plan.step_count()
         consumed: set[str] = set()
@@ -315,6 +329,7 @@ class Builder:
                 text = result.output.decode(errors="replace")
                 if text:
                     self.say(text.removesuffix("\n"), replay=False)
+                self.say(f" ---> Removing intermediate container {snap.key}", replay=False)
                 if result.exit_code != 0:
                     command = " ".join(step.run.argv)
                     raise DockerfileError(f"The command '{command}' returned a non-zero code: "

@@ -201,6 +201,10 @@ def test_dockerfile_errors_name_the_line(engine: Engine, tmp_path: str) -> None:
                                      "returned a non-zero code: 3")
     assert "out" in failed.stdout
 
+    badtag = engine.build(ctx, "-t", "Bad/Name:x")
+    assert badtag.returncode == 1 and badtag.stderr.startswith("Error: invalid tag 'Bad/Name:x'")
+    assert "Step 1/" not in badtag.stdout                 # refused before building anything
+
     write_tree(ctx, {"Dockerfile": "FROM nosuchimage:1\n"})
     missing = engine.build(ctx)
     assert missing.returncode == 1 and missing.stderr.startswith("Error: Dockerfile:1: FROM nosuchimage:1")
