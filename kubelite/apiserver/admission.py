@@ -29,19 +29,29 @@ def _api(module: str, name: str) -> Callable[..., Any] | None:
 
 
 def check_fields(resource: Resource, obj: Obj, mode: str) -> list[str]:
-    """Unknown or duplicate fields: Strict -> 400, Warn -> warnings returned, Ignore -> nothing."""
+    """Wrong JSON types -> 400 always; unknown fields: Strict -> 400, Warn -> warnings, Ignore -> none
+    (api.strict, checked against the type schema)."""
+    type_error = _api("strict", "type_error")
+    if type_error is not None:
+        message = type_error(obj)
+        if message:
+            decode_error = _api("strict", "decode_error")
+            raise decode_error(obj, message) if decode_error else st.bad_request(message)
     if mode == "Ignore":
         return []
-    finder = _api("validation", "unknown_fields")
+    finder = _api("strict", "unknown_fields")
     if finder is None:
         return []
-    unknown = list(finder(resource.kind, obj))
+    unknown = list(finder(obj))
     if not unknown:
         return []
-    messages = [f'unknown field "{path}"' for path in unknown]
     if mode == "Strict":
-        raise st.bad_request("strict decoding error: " + ", ".join(messages))
-    return messages
+        strict_error = _api("strict", "strict_error")
+        if strict_error is not None:
+            raise strict_error(obj, unknown)
+        raise st.bad_request("strict decoding error: " + ", ".join(f'unknown field "{p}"' for p in unknown))
+    to_warnings = _api("strict", "warnings")
+    return list(to_warnings(unknown)) if to_warnings else [f'unknown field "{p}"' for p in unknown]
 
 
 def warning_headers(warnings: list[str]) -> dict[str, str] | None:
@@ -52,10 +62,13 @@ def warning_headers(warnings: list[str]) -> dict[str, str] | None:
 
 
 def validate(resource: Resource, obj: Obj, old: Obj | None) -> None:
-    fn = _api("validation", "validate")
-    if fn is None:
-        return
-    errors = fn(resource.kind, obj, old) if fn.__code__.co_argcount >= 3 else fn(resource.kind, obj)
+    """Per-kind validation (api.validation): create rules, plus immutability on update -> 422."""
+    if old is None:
+        fn = _api("validation", "validate")
+        errors = fn(obj) if fn is not None else []
+    else:
+        fn = _api("validation", "validate_update")
+        errors = fn(old, obj) if fn is not None else []
     if errors:
         name = str((obj.get("metadata") or {}).get("name") or "")
         raise st.invalid(resource.kind, name, list(errors), resource.group)

@@ -62,20 +62,21 @@ def decode_yaml(body: bytes) -> Any:
 
 
 def decode_protobuf(body: bytes) -> Any:
+    """The JSON-shaped object a protobuf body holds (api.protobuf; ProtobufError -> its 400 Status)."""
     try:
         protobuf = importlib.import_module("kubelite.api.protobuf")
     except ImportError:
         raise st.unsupported_media_type(PROTOBUF) from None
-    decode = getattr(protobuf, "decode", None)
-    if decode is None:
-        raise st.unsupported_media_type(PROTOBUF)
     try:
-        value: Any = decode(body)
-        return value
+        value: Any = protobuf.decode_protobuf(body)
     except st.ApiError:
         raise
     except Exception as err:
+        to_api_error = getattr(err, "to_api_error", None)
+        if to_api_error is not None:
+            raise to_api_error() from None
         raise st.bad_request(f"error decoding protobuf: {err}") from None
+    return value
 
 
 def decode_body(content_type: str, body: bytes) -> Any:

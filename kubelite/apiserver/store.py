@@ -88,6 +88,7 @@ class WriteOptions:
     field_manager: str = ""
     track_fields: bool = True  # False for server-side apply, which computes managedFields itself
     subresource: str = ""
+    validate: bool = True  # False for server-internal writes kube does not re-validate (binding)
 
 
 @dataclass(frozen=True, slots=True)
@@ -217,7 +218,7 @@ class ResourceStore:
             return old  # no-op updates do not bump the revision, as in Kubernetes
         if opts.track_fields:
             new = om.track_fields(old, new, opts.field_manager, self.clock, subresource=opts.subresource)
-        if self._admit is not None:
+        if self._admit is not None and opts.validate:
             await self._admit(self.resource, new, old)
         if om.finalized_deletion(new):
             # The last finalizer of an object being deleted is gone: delete it for real.

@@ -47,10 +47,15 @@ def run(args: argparse.Namespace) -> int:
 
     config = build_config(args)
     assert isinstance(config, ServerConfig)
+    from kubelite.base.tasks import ChildFailedError
+
     try:
         asyncio.run(run_apiserver(config))
     except ValueError as err:
         raise CLIError(str(err)) from None
+    except ChildFailedError as err:
+        cause = err.__cause__
+        raise CLIError(f"the API server stopped: {cause!r}" if cause else str(err)) from None
     except OSError as err:
         raise CLIError(f"cannot serve on {args.listen}: {err.strerror or err}") from None
     return 0

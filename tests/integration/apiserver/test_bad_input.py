@@ -34,7 +34,7 @@ MATRIX = [
     ("POST", CMS, b'{"metadata":{"name":"x","namespace":"other"}}', "application/json", 400),
     ("POST", CMS, b'{"metadata":{"name":"Bad_Name"}}', "application/json", 422),
     ("POST", CMS, b'{"metadata":{}}', "application/json", 422),
-    ("POST", CMS, b'{"metadata":{"name":"x","labels":{"a":1}}}', "application/json", 422),
+    ("POST", CMS, b'{"metadata":{"name":"x","labels":{"a":1}}}', "application/json", 400),  # Go decode error
     ("POST", CMS, b'{"metadata":"str"}', "application/json", 400),
     ("POST", CMS, b"", "application/json", 400),
     ("GET", CMS + "?labelSelector=a%20in%20(b", b"", "application/json", 400),

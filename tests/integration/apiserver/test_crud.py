@@ -163,8 +163,8 @@ async def test_binding_and_eviction(client: Any) -> None:
     await client.call("POST", PODS, pod("b"))
     binding = {"apiVersion": "v1", "kind": "Binding", "metadata": {"name": "b"},
                "target": {"apiVersion": "v1", "kind": "Node", "name": "n1"}}
-    code, _ = await client.call("POST", f"{PODS}/b/binding", binding)
-    assert code == 201
+    code, out = await client.call("POST", f"{PODS}/b/binding", binding)
+    assert code == 201, out
     _, bound = await client.call("GET", f"{PODS}/b")
     assert bound["spec"]["nodeName"] == "n1"
     assert any(c["type"] == "PodScheduled" for c in bound["status"]["conditions"])

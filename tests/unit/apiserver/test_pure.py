@@ -3,7 +3,6 @@ import pytest
 from kubelite.api.resources import REGISTRY
 from kubelite.api.status import ApiError
 from kubelite.apiserver import filters
-from kubelite.apiserver.printing import human_duration
 from kubelite.apiserver.verbs.list import decode_continue, encode_continue
 from kubelite.apiserver.verbs.watch import filtered_type
 from kubelite.apiserver.watchcache import CachedObject, CacheEvent
@@ -11,14 +10,6 @@ from kubelite.apiserver.watchcache import CachedObject, CacheEvent
 pytestmark = pytest.mark.unit
 PODS = REGISTRY.by_gvr("", "v1", "pods")
 assert PODS is not None
-
-
-@pytest.mark.parametrize(("seconds", "text"), [
-    (5, "5s"), (119, "119s"), (125, "2m5s"), (600, "10m"), (3 * 3600 + 60, "3h1m"), (30 * 3600, "30h"),
-    (3 * 86400, "3d"), (400 * 86400, "400d"),
-])
-def test_human_duration(seconds: int, text: str) -> None:
-    assert human_duration(seconds) == text
 
 
 def test_continue_token_round_trip() -> None:
