@@ -334,7 +334,7 @@ class Store:
         target = self.path(ctr.id, "container.json")
         tmp = target + f".tmp{os.getpid()}"
         with open(tmp, "w") as fh:
-            json.dump(ctr.to_json(), fh, indent=1)
+            fh.write(json.dumps(ctr.to_json()))  # dumps: the C encoder (dump() runs the Python one)
         os.replace(tmp, target)
 
     def load(self, cid: str) -> Container:

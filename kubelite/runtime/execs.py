@@ -77,7 +77,7 @@ def prepare_exec(
     proc = process_spec(spec["process"], args, env=env, uid=uid, gid=gid, additional_gids=extra, cwd=cwd, tty=tty)
     fd, path = tempfile.mkstemp(prefix="exec-", suffix=".json", dir=engine.store.path(ctr.id))
     with os.fdopen(fd, "w") as fh:
-        json.dump(proc, fh)
+        fh.write(json.dumps(proc))
 
     def cleanup() -> None:
         try:

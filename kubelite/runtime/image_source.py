@@ -11,6 +11,7 @@ so ``kubelite ps`` never pays for them). Tests may pass any other implementation
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
@@ -70,6 +71,21 @@ def _config_dict(cfg: Any) -> dict[str, Any]:
     return out
 
 
+def detach(target: str) -> None:
+    """Lazily unmount ``target`` (MNT_DETACH) if it is a mount point.
+
+    A plain umount of an overlay syncs the upper filesystem, which on a busy host costs hundreds of
+    milliseconds per container removal; the container is gone (runc deleted it), so nothing uses the
+    mount and detaching is safe.
+    """
+    if not os.path.ismount(target):
+        return
+    import ctypes
+
+    libc = ctypes.CDLL(None, use_errno=True)
+    libc.umount2(target.encode(), 2)
+
+
 def _info(image: Any) -> ImageInfo:
     return ImageInfo(
         id=str(image.id),
@@ -123,6 +139,7 @@ class StoreImageSource:
         from kubelite.runtime.snapshots import Snapshotter  # type: ignore[import-not-found,unused-ignore]
 
         snaps = Snapshotter(self.root)
+        detach(target)
         try:
             snaps.unmount(target)
         except (FileNotFoundError, OSError):

