@@ -104,17 +104,23 @@ def _list_past(conn: sqlite3.Connection, rng: KeyRange, limit: int, revision: in
     """A range as of ``revision``: current rows untouched since, plus the touched keys looked up.
 
     Cheap when few keys changed after ``revision`` (the usual case for the second page of a list),
-    instead of rescanning all history per page as kine does.
+    instead of rescanning all history per page as kine does. Only touched keys up to the page's
+    last untouched candidate are looked up, so paging under heavy writes stays linear.
     """
     touched_sql = schema.TOUCHED_SINCE if rng.exclusive else schema.TOUCHED_SINCE_FROM
     touched = {r[0] for r in conn.execute(touched_sql, (revision, rng.lo, rng.hi))}
-    fixed = [kv for kv in (_at(conn, k, revision) for k in touched) if kv is not None]
     sql = schema.LIST_CURRENT if rng.exclusive else schema.LIST_CURRENT_FROM
-    fetch = limit + len(touched) + 1 if limit else -1
-    items = [KeyValue(r[0], r[1], r[2], r[3], r[4]) for r in conn.execute(sql, (rng.lo, rng.hi, fetch))
-             if r[0] not in touched]
-    items.extend(fixed)
-    items.sort(key=lambda kv: kv.key)
+    untouched: list[KeyValue] = []
+    for r in conn.execute(sql, (rng.lo, rng.hi, -1)):
+        if r[0] in touched:
+            continue
+        untouched.append(KeyValue(r[0], r[1], r[2], r[3], r[4]))
+        if limit and len(untouched) > limit:
+            break
+    bound = untouched[-1].key if limit and len(untouched) > limit else None
+    fixed = [kv for kv in (_at(conn, k, revision) for k in touched if bound is None or k <= bound)
+             if kv is not None]
+    items = sorted(untouched + fixed, key=lambda kv: kv.key)
     more = bool(limit) and len(items) > limit
     return ListResult(items[:limit] if limit else items, revision, more)
 
