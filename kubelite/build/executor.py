@@ -91,6 +91,8 @@ class Builder:
         self._stat_cache: StatCache | None = None
         self.results: dict[int, tuple[ImageState, dict[str, object]]] = {}
         self.watched: set[str] = set()       # context paths the result depends on (for the memo)
+        self.used_names: dict[str, str] = {}  # full image name -> manifest digest (for the memo)
+        self.used_manifests: set[str] = set()
         self.replay_lines: list[str] = []    # the output a fully cached run of this build prints
         self.step_no = 0
         self.cached = 0
@@ -201,8 +203,11 @@ class Builder:
             return
         req = self.request
         memo = replay.Request(self.context, self.dockerfile_path, req.tags, req.build_args, req.target)
+        for tag in req.tags:
+            self._used(tag, result.manifest_digest)
         replay.record(self.root, memo, files=self.watched, index_key=before, lines=self.replay_lines,
-                      image_id=result.image_id, started_ns=self.started_ns)
+                      image_id=result.image_id, started_ns=self.started_ns, names=self.used_names,
+                      manifests=self.used_manifests)
 
     def _step_header(self, total: int, original: str) -> None:
         self.step_no += 1
@@ -223,7 +228,23 @@ class Builder:
             raise DockerfileError(f"FROM {stage.base}: {err} (kubelite has no registry pull here: "
                                   "bootstrap or load the image first)", stage.from_instruction.line,
                                   self.dockerfile_name) from None
+        self._used(stage.base, image.digest)
         return from_image(image.id, image.image_config, image.layers), dict(image.config)
+
+    def _used(self, ref: str, manifest: str) -> None:
+        """Remember how ``ref`` resolved, for the memo: by name when it is one, else by digest."""
+        from kubelite.oci.errors import OCIError
+        from kubelite.oci.reference import looks_like_id, parse_reference
+
+        self.used_manifests.add(manifest)
+        if ref.startswith("sha256:") or looks_like_id(ref):
+            return
+        try:
+            parsed = parse_reference(ref)
+        except OCIError:
+            return
+        if not parsed.digest:
+            self.used_names[str(parsed)] = manifest
 
     def _build_stage(self, plan: StagePlan, stage: Stage, total: int) -> set[str]:
         self._step_header(total, stage.from_instruction.raw.original)
@@ -313,6 +334,7 @@ class Builder:
         except (ImageError, OCIError) as err:
             raise DockerfileError(f"COPY --from={spec.from_image}: {err}", instruction.line,
                                   self.dockerfile_name) from None
+        self._used(str(spec.from_image), image.digest)
         return from_image(image.id, image.image_config, image.layers)
 
     # -- filesystem steps ---------------------------------------------------------------------------

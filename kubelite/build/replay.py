@@ -13,9 +13,12 @@ reused only if all of it is unchanged:
 - the stat (device, inode, size, mtime, ctime, mode) of every file and directory the COPY/ADD steps
   read, of each source's parent directories and of the context directory (a directory's mtime
   changes when an entry is added, removed or renamed, so a new file in a copied tree is seen);
-- the stat of the image index (``ROOT/images/index.json``), rewritten by every tag, rmi, load or
-  build: unchanged means every base image still resolves to the same id and our tags still point to
-  our image, whose blobs therefore still exist.
+- the images: each base (FROM, ``COPY --from``) must still resolve to the same manifest and each of
+  our tags still name our manifest (whose blobs an image store never deletes while it is named). The
+  image index (``ROOT/images/index.json``, the image store's documented layout) is rewritten by every
+  tag, rmi, load or build: when its stat is unchanged nothing is read; otherwise its ``refs`` and
+  ``images`` are read and those facts checked, so building or tagging another image does not cost
+  this build its memo.
 
 Anything else falls back to the full build, whose own cache does the rest, so a memo can only make a
 build faster, never different. A memo is not written when a file it depends on changed within the
@@ -80,7 +83,8 @@ def replay(root: str, request: Request) -> tuple[list[str], str] | None:
         return None
     try:
         memo = json.loads(raw)
-        if memo["index"] != stat_key(os.path.join(root, INDEX)):
+        index = os.path.join(root, INDEX)
+        if memo["index"] != stat_key(index) and not _images_unchanged(index, memo):
             return None
         if memo["dockerfile"] != _digest(_read(request.dockerfile)):
             return None
@@ -94,10 +98,29 @@ def replay(root: str, request: Request) -> tuple[list[str], str] | None:
         return None
 
 
+def _images_unchanged(index: str, memo: dict[str, object]) -> bool:
+    """Whether every name the build used still names the same manifest, and every manifest it used
+    is still registered."""
+    raw = _read(index)
+    if raw is None:
+        return False
+    data = json.loads(raw)
+    refs, images = data.get("refs") or {}, data.get("images") or {}
+    names = memo["names"]
+    digests = memo["manifests"]
+    if not isinstance(names, dict) or not isinstance(digests, list):
+        return False
+    return all(refs.get(name) == digest for name, digest in names.items()) and \
+        all(digest in images for digest in digests)
+
+
 def record(root: str, request: Request, *, files: Iterable[str], index_key: list[int] | None,
-           lines: list[str], image_id: str, started_ns: int, now_ns: int | None = None) -> bool:
+           lines: list[str], image_id: str, started_ns: int, now_ns: int | None = None,
+           names: dict[str, str] | None = None, manifests: Iterable[str] = ()) -> bool:
     """Write the memo of a successful build; ``False`` when it would be unsafe (racy) to: a file
-    changed since the build started or within a timestamp tick of now (``now_ns``, injectable)."""
+    changed since the build started or within a timestamp tick of now (``now_ns``, injectable).
+    ``names`` maps each full image name the build resolved or tagged to its manifest digest;
+    ``manifests`` are all the manifests it used (bases by id included, and its own)."""
     context, dockerfile = request.context, request.dockerfile
     watched = {p: stat_key(p) for p in {*files, context, dockerfile, os.path.join(context, ".dockerignore")}}
     now = time.time_ns() if now_ns is None else now_ns
@@ -106,7 +129,8 @@ def record(root: str, request: Request, *, files: Iterable[str], index_key: list
     dockerfile_bytes = _read(dockerfile)
     memo = {"index": index_key, "dockerfile": _digest(dockerfile_bytes),
             "dockerignore": _digest(_read(os.path.join(context, ".dockerignore"))),
-            "files": sorted([p, k] for p, k in watched.items()), "lines": lines, "image_id": image_id}
+            "files": sorted([p, k] for p, k in watched.items()), "lines": lines, "image_id": image_id,
+            "names": dict(names or {}), "manifests": sorted(set(manifests))}
     path = _memo_path(root, request.id())
     os.makedirs(os.path.dirname(path), exist_ok=True)
     tmp = f"{path}.{os.getpid()}.tmp"

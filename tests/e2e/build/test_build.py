@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import os
 import re
 import signal
@@ -291,13 +290,23 @@ def test_quiet_prints_the_id_and_replay_matches_a_cached_build(engine: Engine, t
     assert all(cached for _, cached in steps(third.stdout))
     quiet = engine.build(ctx, "-t", "quiet:1", "-q")
     assert quiet.stdout.strip() == image_id(engine.root, "quiet:1")
-    # Re-tagging elsewhere changes the image index: the memo is not trusted, the build still hits.
+    # Tagging another image rewrites the image index; the build still answers the same.
     from kubelite.runtime.images import ImageStore
 
     ImageStore(engine.root).tag("quiet:1", "other:1")
     fourth = engine.build(ctx, "-t", "quiet:1")
     assert fourth.stdout == third.stdout
-    json.dumps(fourth.stdout)
+    # Re-pointing the base name changes what FROM means: a real build again, not the memo.
+    ImageStore(engine.root).tag("quiet:1", "busybox:latest")
+    try:
+        fifth = engine.build(ctx, "-t", "quiet:1")
+        assert fifth.returncode == 0, fifth.stderr
+        assert fifth.stdout != third.stdout
+        assert not any(cached for _, cached in steps(fifth.stdout))
+    finally:
+        from kubelite.runtime.bootstrap import bootstrap_busybox
+
+        bootstrap_busybox(engine.root)                 # put the real busybox back for other tests
 
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import time
 
@@ -12,6 +13,9 @@ from kubelite.build.cache import BuildCache, CacheRecord, LayerRef
 from kubelite.build.racy import stat_key
 
 pytestmark = pytest.mark.integration
+
+INDEX = {"images": {"sha256:base": {}, "sha256:ours": {}, "sha256:other": {}},
+         "refs": {"docker.io/library/busybox:latest": "sha256:base", "docker.io/library/t:1": "sha256:ours"}}
 
 
 def aged(path: str, content: str) -> None:
@@ -28,7 +32,7 @@ def setup(tmp_path: str) -> tuple[str, replay.Request, str]:
     ctx = os.path.join(str(tmp_path), "ctx")
     aged(os.path.join(ctx, "Dockerfile"), "FROM busybox\nCOPY f /f\n")
     aged(os.path.join(ctx, "f"), "1")
-    aged(os.path.join(root, replay.INDEX), "{}")
+    aged(os.path.join(root, replay.INDEX), json.dumps(INDEX))
     os.utime(ctx, (time.time() - 10, time.time() - 10))
     request = replay.Request(ctx, os.path.join(ctx, "Dockerfile"), ["t:1"], {}, None)
     return root, request, ctx
@@ -41,7 +45,9 @@ def remember(root: str, request: replay.Request, ctx: str, *, later_ns: int = 1_
     return replay.record(root, request, files=[os.path.join(ctx, "f")],
                          index_key=stat_key(os.path.join(root, replay.INDEX)),
                          lines=["Step 1/2 : FROM busybox"], image_id="sha256:abc",
-                         started_ns=when, now_ns=when)
+                         started_ns=when, now_ns=when,
+                         names={"docker.io/library/busybox:latest": "sha256:base", "docker.io/library/t:1":
+                                "sha256:ours"}, manifests=["sha256:base", "sha256:ours"])
 
 
 def test_memo_replays_an_unchanged_build(setup: tuple[str, replay.Request, str]) -> None:
@@ -53,7 +59,8 @@ def test_memo_replays_an_unchanged_build(setup: tuple[str, replay.Request, str])
     assert replay.replay(root, other) is None
 
 
-@pytest.mark.parametrize("change", ["file", "new-file", "dockerfile", "dockerignore", "index"])
+@pytest.mark.parametrize("change", ["file", "new-file", "dockerfile", "dockerignore", "base-retagged",
+                                    "our-tag-moved", "manifest-removed"])
 def test_memo_is_dropped_by_any_change(setup: tuple[str, replay.Request, str], change: str) -> None:
     root, request, ctx = setup
     assert remember(root, request, ctx)
@@ -66,8 +73,24 @@ def test_memo_is_dropped_by_any_change(setup: tuple[str, replay.Request, str], c
     elif change == "dockerignore":
         aged(os.path.join(ctx, ".dockerignore"), "x\n")
     else:
-        aged(os.path.join(root, replay.INDEX), '{"refs": {}}')
+        index = json.loads(json.dumps(INDEX))
+        if change == "base-retagged":
+            index["refs"]["docker.io/library/busybox:latest"] = "sha256:other"
+        elif change == "our-tag-moved":
+            del index["refs"]["docker.io/library/t:1"]
+        else:
+            del index["images"]["sha256:ours"]
+        aged(os.path.join(root, replay.INDEX), json.dumps(index))
     assert replay.replay(root, request) is None
+
+
+def test_memo_survives_unrelated_image_changes(setup: tuple[str, replay.Request, str]) -> None:
+    root, request, ctx = setup
+    assert remember(root, request, ctx)
+    index = json.loads(json.dumps(INDEX))
+    index["refs"]["docker.io/library/another:1"] = "sha256:other"   # another build, another tag
+    aged(os.path.join(root, replay.INDEX), json.dumps(index))
+    assert replay.replay(root, request) == (["Step 1/2 : FROM busybox"], "sha256:abc")
 
 
 def test_memo_not_written_for_racy_files(setup: tuple[str, replay.Request, str]) -> None:
