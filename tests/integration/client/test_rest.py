@@ -151,3 +151,27 @@ async def test_transport_error_when_nothing_listens() -> None:
         with pytest.raises(errors.TransportError) as info:
             await asyncio.wait_for(task, 5)
         assert info.value.sent is False
+
+
+async def test_eviction_foreground_delete_and_log_errors(client: Client) -> None:
+    pods = client.resource("v1", "pods")
+    await pods.create(pod("ev"))
+    status = await pods.evict("ev")
+    assert status["status"] == "Success"
+    with pytest.raises(errors.NotFoundError):
+        await pods.get("ev")
+    rcs = client.resource("v1", "replicationcontrollers")
+    await rcs.create({
+        "metadata": {"name": "fg"},
+        "spec": {"replicas": 0, "selector": {"app": "fg"},
+                 "template": {"metadata": {"labels": {"app": "fg"}},
+                              "spec": {"containers": [{"name": "c", "image": "busybox"}]}}},
+    })
+    deleting = await rcs.delete("fg", propagation_policy="Foreground")
+    assert deleting["metadata"]["finalizers"] == ["foregroundDeletion"]
+    assert deleting["metadata"]["deletionTimestamp"]
+    await pods.create(pod("nolog"))
+    with pytest.raises(errors.ServerError) as info:
+        async for _ in pods.log("nolog"):
+            pass
+    assert info.value.code == 503  # no kubelet serves this pod's log yet
