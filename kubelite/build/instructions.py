@@ -22,6 +22,9 @@ from kubelite.build.parser import RawInstruction
 
 @dataclass(frozen=True)
 class Instruction:
+    """Base of the typed instructions. Subclasses that add no field are left undecorated: they inherit
+    the dataclass methods, and decorating them again would only cost start-up time."""
+
     raw: RawInstruction
 
     @property
@@ -49,12 +52,10 @@ class Run(CommandForm):
     network: str | None = None
 
 
-@dataclass(frozen=True)
 class Cmd(CommandForm):
     pass
 
 
-@dataclass(frozen=True)
 class Entrypoint(CommandForm):
     pass
 
@@ -78,12 +79,10 @@ class KeyValues(Instruction):
     pairs: tuple[tuple[str, str], ...] = ()
 
 
-@dataclass(frozen=True)
 class Env(KeyValues):
     pass
 
 
-@dataclass(frozen=True)
 class Label(KeyValues):
     pass
 
@@ -102,12 +101,10 @@ class Words(Instruction):
     words: tuple[str, ...] = ()
 
 
-@dataclass(frozen=True)
 class Expose(Words):
     pass
 
 
-@dataclass(frozen=True)
 class Volume(Words):
     pass
 
@@ -119,27 +116,22 @@ class Single(Instruction):
     value: str = ""
 
 
-@dataclass(frozen=True)
 class Workdir(Single):
     pass
 
 
-@dataclass(frozen=True)
 class User(Single):
     pass
 
 
-@dataclass(frozen=True)
 class StopSignal(Single):
     pass
 
 
-@dataclass(frozen=True)
 class Maintainer(Single):
     pass
 
 
-@dataclass(frozen=True)
 class Onbuild(Single):
     pass
 
