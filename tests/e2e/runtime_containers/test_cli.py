@@ -245,3 +245,12 @@ def test_container_outlives_the_cli_and_network_modes(cli: CLI) -> None:
     assert cli("run", "--rm", "--network", "none", "busybox", "ls", "/sys/class/net").stdout == "lo\n"
     host = cli("run", "--rm", "--network", "host", "busybox", "hostname").stdout.strip()
     assert host == os.uname().nodename
+
+
+def test_attach_forwards_stdin_and_returns_the_exit_code(cli: CLI) -> None:
+    cli("run", "-d", "-i", "--name", "att", "busybox", "sh", "-c", "read x; echo got $x; exit 4")
+    proc = cli("attach", "att", stdin=b"hello\n", check=False)
+    assert (proc.returncode, proc.stdout) == (4, "got hello\n")
+    proc = cli("attach", "att", check=False)
+    assert proc.returncode != 0 and "stopped container" in proc.stderr
+    cli("rm", "att")
