@@ -13,6 +13,7 @@ Public surface (results are built once and cached; treat them as read-only):
   (``x-kubernetes-patch-merge-key``, ``x-kubernetes-patch-strategy``, ``x-kubernetes-list-type``,
   ``x-kubernetes-list-map-keys``).
 - :func:`gv_path(group, version)` (``api/v1`` / ``apis/apps/v1``), :func:`document_hash(group, version)`.
+- ``group_version_document`` is an alias of :func:`openapi_document` (the API server looks it up).
 """
 
 from __future__ import annotations
@@ -318,6 +319,9 @@ def _document(group: str, version: str) -> JsonDict | None:
 
 def openapi_document(group: str, version: str) -> JsonDict | None:
     return _document(group, version)
+
+
+group_version_document = openapi_document  # the name kubelite.apiserver.openapi looks up
 
 
 @cache
