@@ -11,7 +11,10 @@ Objects here are the scheduler's own converted views (:mod:`nodeinfo`), never in
 
 from __future__ import annotations
 
+from collections import Counter
+
 from kubelite.scheduler.nodeinfo import NodeInfo, PodInfo
+from kubelite.scheduler.table import NodeTable
 
 
 class Cache:
@@ -22,6 +25,9 @@ class Cache:
         self._pod_node: dict[str, str] = {}  # pod key -> node name
         self._assumed: set[str] = set()
         self._orphans: dict[str, dict[str, PodInfo]] = {}  # pods seen before their node
+        self.table = NodeTable()  # row i describes self._order[i]
+        # controller uid -> node name -> pods of that controller there (for spreading replicas)
+        self.owner_nodes: dict[str, Counter[str]] = {}
 
     # ---------------------------------------------------------------- nodes
 
@@ -30,12 +36,14 @@ class Cache:
         current = self._nodes.get(info.name)
         if current is not None:
             current.update_node(info)
+            self.table.set_row(self._index[info.name], current)
             return
         self._nodes[info.name] = info
         self._index[info.name] = len(self._order)
         self._order.append(info)
         for pod in self._orphans.pop(info.name, {}).values():
             info.add_pod(pod)
+        self.table.append(info)
 
     def remove_node(self, name: str) -> None:
         info = self._nodes.pop(name, None)
@@ -46,6 +54,7 @@ class Cache:
         if last is not info:
             self._order[i] = last
             self._index[last.name] = i
+        self.table.remove_swap(i)
         # Its pods stay known, so that a node coming back (a re-registration) gets them again.
         self._orphans[name] = dict(info.pods)
 
@@ -55,6 +64,9 @@ class Cache:
 
     def node(self, name: str) -> NodeInfo | None:
         return self._nodes.get(name)
+
+    def row(self, name: str) -> int:
+        return self._index[name]
 
     # ---------------------------------------------------------------- pods
 
@@ -88,9 +100,12 @@ class Cache:
         if previous is not None and previous != node_name:
             self._unplace(pod.key)
         self._pod_node[pod.key] = node_name
+        if pod.owner_uid:
+            self.owner_nodes.setdefault(pod.owner_uid, Counter())[node_name] += 1
         node = self._nodes.get(node_name)
         if node is not None:
             node.add_pod(pod)
+            self.table.set_row(self._index[node_name], node)
         else:
             self._orphans.setdefault(node_name, {})[pod.key] = pod
 
@@ -100,6 +115,14 @@ class Cache:
             return
         node = self._nodes.get(node_name)
         if node is not None:
-            node.remove_pod(key)
+            pod = node.remove_pod(key)
+            self.table.set_row(self._index[node_name], node)
         else:
-            self._orphans.get(node_name, {}).pop(key, None)
+            pod = self._orphans.get(node_name, {}).pop(key, None)
+        if pod is not None and pod.owner_uid in self.owner_nodes:
+            counts = self.owner_nodes[pod.owner_uid]
+            counts[node_name] -= 1
+            if counts[node_name] <= 0:
+                del counts[node_name]
+            if not counts:
+                del self.owner_nodes[pod.owner_uid]

@@ -7,6 +7,7 @@ limit and no request counts the limit, as the API's defaulting would have set it
 
 from __future__ import annotations
 
+import functools
 from typing import Any
 
 from kubelite.api.quantity import QuantityError, parse_quantity
@@ -15,18 +16,23 @@ from kubelite.scheduler.nodeinfo import HostPort, NodeInfo, PodInfo, Taint, Tole
 JsonDict = dict[str, Any]
 
 
-def _milli(value: Any) -> int:
+@functools.lru_cache(maxsize=4096)
+def _parsed(value: str | int | float) -> tuple[int, int]:
+    """(milli-value, value) of a quantity, 0s when malformed. Exact parsing is slow and the same few
+    strings ("100m", "64Mi") recur in every pod of a controller, so conversions are memoised."""
     try:
-        return parse_quantity(value).milli_value()
+        q = parse_quantity(value)
+        return q.milli_value(), q.value()
     except (QuantityError, TypeError, ValueError):
-        return 0
+        return 0, 0
+
+
+def _milli(value: Any) -> int:
+    return _parsed(value)[0] if isinstance(value, str | int | float) else 0
 
 
 def _units(value: Any) -> int:
-    try:
-        return parse_quantity(value).value()
-    except (QuantityError, TypeError, ValueError):
-        return 0
+    return _parsed(value)[1] if isinstance(value, str | int | float) else 0
 
 
 def _container_request(container: JsonDict) -> tuple[int, int]:

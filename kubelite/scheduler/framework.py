@@ -14,6 +14,8 @@ from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
+from kubelite.scheduler import fastpath
+from kubelite.scheduler.cache import Cache
 from kubelite.scheduler.nodeinfo import NodeInfo, PodInfo
 from kubelite.scheduler.plugins import SKIP, FilterPlugin, ScorePlugin
 from kubelite.scheduler.plugins.basic import NodeName, NodePorts, NodeUnschedulable
@@ -123,7 +125,27 @@ class Framework:
         self.next_start = (start + processed) % total
         return feasible, processed, reasons
 
+    def schedule_cached(self, pod: PodInfo, cache: Cache) -> ScheduleResult:
+        """Like :meth:`schedule` over the cache's nodes, vectorised when the pod allows it."""
+        if not fastpath.eligible(pod):
+            return self.schedule(pod, cache.nodes())
+        nodes = cache.nodes()
+        rows, feasible, reasons = fastpath.best_rows(pod, cache)
+        if not len(rows):
+            raise FitError(pod, len(nodes), reasons)
+        # randrange(n) draws exactly as random.choice does, without building a list of ties.
+        pick = int(rows[0] if len(rows) == 1 else rows[self.rng.randrange(len(rows))])
+        return ScheduleResult(nodes[pick].name, len(nodes), feasible)
+
+    def best_candidates(self, pod: PodInfo, feasible: list[NodeInfo]) -> list[str]:
+        """The names that tie for the highest weighted score (node order kept)."""
+        return self._best(pod, feasible)
+
     def _select(self, pod: PodInfo, feasible: list[NodeInfo], nodes: Sequence[NodeInfo]) -> str:
+        best = self._best(pod, feasible)
+        return best[0] if len(best) == 1 else self.rng.choice(best)
+
+    def _best(self, pod: PodInfo, feasible: list[NodeInfo]) -> list[str]:
         active = []
         for plugin in self.profile.scores:
             state = plugin.pre_score(pod, feasible)
@@ -139,4 +161,4 @@ class Framework:
                 best_score, best = total, [node.name]
             elif abs(total - best_score) <= 1e-9:
                 best.append(node.name)
-        return best[0] if len(best) == 1 else self.rng.choice(best)
+        return best
