@@ -24,6 +24,7 @@ from aetcd import rpc
 from kubelite.base.clock import Clock, RealClock
 from kubelite.storage.compactor import run_compactor
 from kubelite.storage.etcd.client import EtcdClient, EtcdConfig, is_transient, translate
+from kubelite.storage.etcd.feeds import Feeds
 from kubelite.storage.etcd.leases import LeaseCache, lease_id, reuse_window
 from kubelite.storage.etcd.watch import to_kv, watch_stream
 from kubelite.storage.interface import (
@@ -56,6 +57,7 @@ class EtcdStorage:
         self._client = EtcdClient(config)
         self._leases = LeaseCache()
         self._compacted = 0  # lower bound for the bisection in compacted_revision()
+        self._feeds = Feeds(lambda prefix, rev: watch_stream(self._client, prefix, rev, config.watch_resume_for))
         self._tasks: list[asyncio.Task[None]] = []
         self._open = False
 
@@ -77,6 +79,7 @@ class EtcdStorage:
             t.cancel()
         await asyncio.gather(*self._tasks, return_exceptions=True)
         self._tasks.clear()
+        self._feeds.close()
         await self._client.close()
 
     # -- calls -------------------------------------------------------------------------------------
@@ -229,7 +232,7 @@ class EtcdStorage:
     def watch(self, prefix: str, from_revision: int) -> AsyncIterator[Event]:
         if not self._open:
             raise UnavailableError("storage is not open")
-        return watch_stream(self._client, prefix, from_revision, self._config.watch_resume_for)
+        return self._feeds.watch(prefix, from_revision)
 
     async def compact(self, revision: int) -> None:
         try:
