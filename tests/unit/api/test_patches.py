@@ -2,7 +2,7 @@ import copy
 from typing import Any
 
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as hs
 
 from kubelite.api.json_patch import apply_json_patch, format_pointer, json_equal, parse_pointer
@@ -69,6 +69,7 @@ def test_pointer_round_trip(tokens: list[str]) -> None:
     assert parse_pointer(format_pointer(tokens)) == tokens
 
 
+@settings(max_examples=40, deadline=None)
 @given(hs.dictionaries(hs.text(max_size=4), _json, max_size=4), hs.text(max_size=4), _json)
 def test_add_then_remove_is_identity_for_new_keys(doc: dict[str, Any], key: str, value: Any) -> None:
     if key in doc:
@@ -97,6 +98,7 @@ _nonnull = hs.recursive(
 _obj = hs.dictionaries(hs.text(max_size=3), _nonnull, max_size=4)
 
 
+@settings(max_examples=40, deadline=None)
 @given(_obj, _obj)
 def test_merge_patch_laws(original: dict[str, Any], modified: dict[str, Any]) -> None:
     before = copy.deepcopy(original)

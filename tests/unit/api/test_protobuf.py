@@ -1,5 +1,5 @@
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as hs
 
 from kubelite.api.protobuf import (
@@ -111,6 +111,7 @@ def test_bad_bodies_raise_400(body: bytes) -> None:
     assert info.value.to_api_error().code == 400
 
 
+@settings(max_examples=40, deadline=None)
 @given(hs.lists(hs.tuples(hs.integers(1, 100), hs.one_of(hs.integers(0, 2**63), hs.binary(max_size=20))),
                 max_size=8))
 def test_wire_reader_round_trips(fields: list[tuple[int, int | bytes]]) -> None:

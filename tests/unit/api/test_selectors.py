@@ -1,5 +1,5 @@
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as hs
 
 from kubelite.api import selectors as sel
@@ -84,6 +84,7 @@ _req = hs.one_of(
 )
 
 
+@settings(max_examples=40, deadline=None)
 @given(hs.lists(_req, max_size=4), hs.dictionaries(_key, _val, max_size=4))
 def test_selector_string_round_trips(reqs: list[sel.Requirement], labels: dict[str, str]) -> None:
     s = sel.LabelSelector(tuple(sorted(reqs, key=lambda r: r.key)))

@@ -1,7 +1,10 @@
 from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as hs
 
+from kubelite.api.merge_patch import apply_merge_patch
 from kubelite.api.patch_errors import PatchError
 from kubelite.api.strategic import apply_strategic_patch
 
@@ -169,3 +172,34 @@ def test_client_side_apply_patch_shape() -> None:
     })
     assert out["metadata"]["annotations"] == {ann: "{}\n"}
     assert containers(out)[0]["image"] == "nginx:1.27"
+
+
+_scalar = hs.one_of(hs.booleans(), hs.integers(-3, 3), hs.text(alphabet="abc", max_size=2))
+_key = hs.text(alphabet="xyz", min_size=1, max_size=2)
+_tree = hs.recursive(_scalar, lambda inner: hs.dictionaries(_key, inner, max_size=3), max_leaves=8)
+_patch_tree = hs.recursive(hs.one_of(_scalar, hs.none()), lambda inner: hs.dictionaries(_key, inner, max_size=3),
+                           max_leaves=8)
+
+
+@settings(max_examples=40, deadline=None)
+@given(hs.dictionaries(_key, _tree, max_size=4), hs.dictionaries(_key, _patch_tree, max_size=4))
+def test_without_lists_strategic_merge_equals_json_merge_patch(doc: dict[str, Any], patch: dict[str, Any]) -> None:
+    unknown = {"apiVersion": "x.example/v1", "kind": "Thing"}
+    assert apply_strategic_patch({**doc, **unknown}, patch) == apply_merge_patch({**doc, **unknown}, patch)
+    once = apply_strategic_patch(doc, patch, "io.k8s.api.core.v1.ConfigMap")
+    assert apply_strategic_patch(once, patch, "io.k8s.api.core.v1.ConfigMap") == once
+
+
+@settings(max_examples=40, deadline=None)
+@given(hs.lists(hs.sampled_from(["a", "b", "c", "d"]), unique=True, max_size=4),
+       hs.lists(hs.sampled_from(["a", "b", "c", "e"]), unique=True, max_size=4))
+def test_merging_containers_by_name_keeps_every_name_once(live: list[str], patched: list[str]) -> None:
+    pod = {"apiVersion": "v1", "kind": "Pod", "spec": {"containers": [{"name": n, "image": "old"} for n in live]}}
+    out = apply_strategic_patch(pod, {"spec": {"containers": [{"name": n, "image": "new"} for n in patched]}})
+    names = [c["name"] for c in out["spec"]["containers"]]
+    assert sorted(names) == sorted(set(live) | set(patched))
+    assert all(c["image"] == ("new" if c["name"] in patched else "old") for c in out["spec"]["containers"])
+    ordered = apply_strategic_patch(pod, {"spec": {"$setElementOrder/containers": [{"name": n} for n in patched],
+                                                   "containers": [{"name": n, "image": "new"} for n in patched]}})
+    in_patch = [c["name"] for c in ordered["spec"]["containers"] if c["name"] in patched]
+    assert in_patch == patched
