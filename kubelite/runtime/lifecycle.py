@@ -354,6 +354,7 @@ class Engine:
                 stdin=ctr.config.stdin,
                 tty=ctr.config.tty,
                 sync=sync,
+                exit_command=self._cleanup_command(ctr) if ctr.host_config.auto_remove and not sync else None,
             )
             sock = None
             if attach:
@@ -386,6 +387,12 @@ class Engine:
             conmon_process=started.conmon_process,
             attach_socket=sock,
         )
+
+    def _cleanup_command(self, ctr: Container) -> list[str]:
+        """What conmon runs when a detached ``--rm`` container exits: ``kubelite rm -f <id>``."""
+        import sys
+
+        return [sys.executable, "-m", "kubelite", "--root", self.root, "rm", "-f", ctr.id]
 
     def _check_ports(self, ctr: Container) -> None:
         """Docker's "port is already allocated": another running container, or a host process."""
@@ -463,7 +470,10 @@ class Engine:
             with contextlib.suppress(NotFound):
                 self.runc.kill(ctr.id, int(signals.SIGKILL), all_processes=True)
             self.wait(ctr, 10)
-        ctr = self.refresh(self.store.load(ctr.id))
+        try:
+            ctr = self.refresh(self.store.load(ctr.id))
+        except NotFound:
+            return ctr  # a --rm container: conmon's exit command already removed it
         if ctr.host_config.port_bindings:
             with self.store.lock():
                 self._publish()

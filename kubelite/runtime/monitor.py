@@ -85,7 +85,15 @@ class Started:
 
 
 def conmon_argv(
-    paths: MonitorPaths, *, name: str, runc: str, runc_root: str, stdin: bool, tty: bool, sync: bool
+    paths: MonitorPaths,
+    *,
+    name: str,
+    runc: str,
+    runc_root: str,
+    stdin: bool,
+    tty: bool,
+    sync: bool,
+    exit_command: list[str] | None = None,
 ) -> list[str]:
     """The conmon command line (pure, so its shape is unit-tested)."""
     argv = [
@@ -128,6 +136,11 @@ def conmon_argv(
         argv.append("-t")
     if sync:
         argv.append("--sync")
+    if exit_command:
+        # Run by conmon once the container has exited (podman's way to honour --rm when detached).
+        argv += ["--exit-command", exit_command[0]]
+        for arg in exit_command[1:]:
+            argv += ["--exit-command-arg", arg]
     return argv
 
 
@@ -140,6 +153,7 @@ def start_monitor(
     stdin: bool = False,
     tty: bool = False,
     sync: bool = False,
+    exit_command: list[str] | None = None,
 ) -> Started:
     """Start conmon, let it ``runc create`` the container, and return the pids once created.
 
@@ -159,7 +173,16 @@ def start_monitor(
     try:
         with open(errlog, "wb") as err:
             proc = subprocess.Popen(
-                conmon_argv(paths, name=name, runc=runc, runc_root=runc_root, stdin=stdin, tty=tty, sync=sync),
+                conmon_argv(
+                    paths,
+                    name=name,
+                    runc=runc,
+                    runc_root=runc_root,
+                    stdin=stdin,
+                    tty=tty,
+                    sync=sync,
+                    exit_command=exit_command,
+                ),
                 pass_fds=(wfd,),
                 env=env,
                 stdin=subprocess.DEVNULL,

@@ -254,3 +254,11 @@ def test_attach_forwards_stdin_and_returns_the_exit_code(cli: CLI) -> None:
     proc = cli("attach", "att", check=False)
     assert proc.returncode != 0 and "stopped container" in proc.stderr
     cli("rm", "att")
+
+
+def test_detached_rm_container_is_removed_when_it_exits(cli: CLI) -> None:
+    cid = cli("run", "-d", "--rm", "busybox", "sh", "-c", "sleep 0.3").stdout.strip()
+    wait_for(lambda: cid[:12] not in cli("ps", "-a", "-q").stdout, timeout=20, what="auto-removal")
+    cid = cli("run", "-d", "--rm", "--name", "stopme", "busybox", "sleep", "300").stdout.strip()
+    assert cli("stop", "-t", "0", "stopme").returncode == 0
+    wait_for(lambda: cid[:12] not in cli("ps", "-a", "-q").stdout, timeout=20, what="auto-removal after stop")
