@@ -1,0 +1,2 @@
+"""Simulated nodes (as kwok does): nodes that register, heartbeat and run pods without containers,
+for scale tests, benchmarks and demos."""
