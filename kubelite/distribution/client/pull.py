@@ -104,7 +104,9 @@ async def fetch_blob(t: Transport, repo: str, desc: Descriptor, *, scope: str, c
                         writer = content.writer(desc.digest, desc.size)
                         reporter.reset(desc.digest, 0)
                     async for chunk in resp.content.iter_chunked(1 << 20):
-                        writer.write(chunk)
+                        # hashing and the disk write release the GIL: in a thread they overlap the
+                        # socket reads of this and the other layers.
+                        await asyncio.to_thread(writer.write, chunk)
                         fetched += len(chunk)
                         reporter.advance(desc.digest, len(chunk))
                         if writer.size > desc.size:

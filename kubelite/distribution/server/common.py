@@ -24,6 +24,7 @@ class Registry:
 
 
 REGISTRY: web.AppKey[Registry] = web.AppKey("registry", Registry)
+_BATCH = 1 << 20
 
 
 def registry(request: web.Request) -> Registry:
@@ -45,9 +46,17 @@ async def stream_into(request: web.Request, writer: UploadWriter) -> int:
     and leaves the upload as it was, so the client can ask for the Range and resume.
     """
     declared = request.content_length
+    pending: list[bytes] = []
+    size = 0
     try:
         async for chunk in request.content.iter_chunked(1 << 20):
-            writer.write(chunk)
+            pending.append(chunk)
+            size += len(chunk)
+            if size >= _BATCH:
+                # The disk write and hashing release the GIL: in a thread they overlap socket reads.
+                await asyncio.to_thread(writer.write_all, pending)
+                pending, size = [], 0
+        writer.write_all(pending)
     except (asyncio.CancelledError, Exception):
         writer.abort()
         raise

@@ -13,10 +13,12 @@ Layout under the registry root (every name, tag and digest was validated before 
         _referrers/<alg>/<subject hex>/<alg>-<hex>   descriptor JSON of a manifest whose subject it is
       tmp/                                     staging for small atomic writes
 
-Atomicity: a blob becomes visible only through ``os.replace`` of a complete, verified, fsynced file
-into ``blobs/``, so a crash (even ``kill -9``) mid-upload leaves at most an ``uploads/<uuid>``
-directory, never a partial blob. Links are written after the blob they name and tags after the
-revision they name, so a crash between steps leaves only unreferenced bytes, which gc reclaims.
+Atomicity: a blob becomes visible only through ``os.replace`` of a complete, verified file into
+``blobs/``, so a crash (even ``kill -9``) mid-upload leaves at most an ``uploads/<uuid>`` directory,
+never a partial blob. Files are not fsynced (as docker/distribution's filesystem driver and the
+engine's content store): state survives a killed process, not a power cut. Links are written
+after the blob they name and tags after the revision they name, so a crash between steps leaves
+only unreferenced bytes, which gc reclaims.
 Repository names cannot start a component with ``_``, so ``_layers`` and friends never clash with
 a nested repository.
 """
@@ -110,11 +112,6 @@ class Storage:
         if target.exists():
             source.unlink()  # same digest, same bytes: keep the one already there
             return
-        fd = os.open(source, os.O_RDONLY)
-        try:
-            os.fsync(fd)
-        finally:
-            os.close(fd)
         os.replace(source, target)
 
     def put_small_blob(self, data: bytes, digest: Digest) -> None:
@@ -355,6 +352,10 @@ class UploadWriter:
         for h in self._pending.values():
             h.update(chunk)
         self.offset += len(chunk)
+
+    def write_all(self, chunks: list[bytes]) -> None:
+        for chunk in chunks:
+            self.write(chunk)
 
     def close(self) -> None:
         """Keep what was written: the hash state moves forward with it."""
