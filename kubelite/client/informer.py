@@ -263,12 +263,15 @@ class InformerFactory:
             inf.store.add_indexers(indexers)
         return inf
 
-    def start(self, tg: asyncio.TaskGroup) -> None:
-        """Start every informer not yet running as a task of ``tg``."""
+    def start(self, tg: asyncio.TaskGroup) -> list[asyncio.Task[None]]:
+        """Start every informer not yet running as a task of ``tg``; returns the new tasks (cancel them
+        to stop those informers)."""
+        tasks = []
         for inf in self._informers.values():
             if id(inf) not in self._started:
                 self._started.add(id(inf))
-                tg.create_task(inf.run(), name=repr(inf))
+                tasks.append(tg.create_task(inf.run(), name=repr(inf)))
+        return tasks
 
     async def wait_synced(self, timeout: float | None = None) -> bool:  # noqa: ASYNC109
         results = await asyncio.gather(*(i.wait_synced(timeout) for i in self._informers.values()))

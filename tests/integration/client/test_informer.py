@@ -160,7 +160,8 @@ async def test_factory_shares_informers_and_feeds_a_workqueue(client: Client) ->
                         lambda o: queue.add(meta_namespace_key(o) if isinstance(o, dict) else o.key))
     cms = client.resource("v1", "configmaps")
     async with asyncio.TaskGroup() as tg:
-        factory.start(tg)
+        tasks = factory.start(tg)
+        assert factory.start(tg) == [], "each informer starts once"
         assert await factory.wait_synced(10)
         for _ in range(3):  # a burst of changes to one object collapses into one key
             await cms.apply({"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "q"},
@@ -170,5 +171,5 @@ async def test_factory_shares_informers_and_feeds_a_workqueue(client: Client) ->
         assert await queue.get() == "default/q"
         queue.done("default/q")
         queue.shut_down()
-        for t in tg._tasks:  # stop the informers
+        for t in tasks:  # stop the informers
             t.cancel()
