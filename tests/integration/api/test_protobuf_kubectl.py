@@ -21,9 +21,14 @@ AGGREGATED = "application/json;g=apidiscovery.k8s.io;v=v2;as=APIGroupDiscoveryLi
 
 KINDS = {  # (group, version) -> [(plural, Kind, namespaced)]
     ("", "v1"): [("configmaps", "ConfigMap", True), ("secrets", "Secret", True), ("services", "Service", True),
-                 ("namespaces", "Namespace", False), ("serviceaccounts", "ServiceAccount", True)],
+                 ("namespaces", "Namespace", False), ("serviceaccounts", "ServiceAccount", True),
+                 ("resourcequotas", "ResourceQuota", True), ("pods", "Pod", True)],
     ("apps", "v1"): [("deployments", "Deployment", True)],
     ("batch", "v1"): [("jobs", "Job", True), ("cronjobs", "CronJob", True)],
+    ("rbac.authorization.k8s.io", "v1"): [("roles", "Role", True), ("rolebindings", "RoleBinding", True),
+                                          ("clusterroles", "ClusterRole", False)],
+    ("policy", "v1"): [("poddisruptionbudgets", "PodDisruptionBudget", True)],
+    ("scheduling.k8s.io", "v1"): [("priorityclasses", "PriorityClass", False)],
 }
 VERBS = ["create", "delete", "get", "list", "patch", "update", "watch"]
 
@@ -162,3 +167,20 @@ async def test_real_kubectl_create_job_cronjob_namespace_bodies_decode() -> None
     assert ns["kind"] == "Namespace" and ns["metadata"] == {"name": "team-a"}
     sa = await _decoded("create", "serviceaccount", "bot")
     assert sa["kind"] == "ServiceAccount" and sa["metadata"]["name"] == "bot"
+
+
+async def test_real_kubectl_rbac_quota_pdb_priorityclass_bodies_decode() -> None:
+    role = await _decoded("create", "role", "reader", "--verb=get,list", "--resource=pods")
+    assert role["rules"] == [{"verbs": ["get", "list"], "apiGroups": [""], "resources": ["pods"]}]
+    rb = await _decoded("create", "rolebinding", "rb", "--role=reader", "--user=alice",
+                        "--serviceaccount=default:bot")
+    assert rb["roleRef"] == {"apiGroup": "rbac.authorization.k8s.io", "kind": "Role", "name": "reader"}
+    assert {"kind": "User", "apiGroup": "rbac.authorization.k8s.io", "name": "alice"} in rb["subjects"]
+    assert {"kind": "ServiceAccount", "name": "bot", "namespace": "default"} in rb["subjects"]
+    quota = await _decoded("create", "quota", "q", "--hard=cpu=1,pods=5")
+    assert quota["spec"]["hard"] == {"cpu": "1", "pods": "5"}
+    pdb = await _decoded("create", "pdb", "p", "--selector=app=x", "--min-available=50%")
+    assert pdb["spec"]["minAvailable"] == "50%"
+    assert pdb["spec"]["selector"] == {"matchLabels": {"app": "x"}}
+    pc = await _decoded("create", "priorityclass", "high", "--value=1000", "--description=top")
+    assert (pc["value"], pc["description"]) == (1000, "top")
