@@ -11,8 +11,9 @@ Public surface:
   ``LabelSelectorAsSelector``). :func:`validate_label_selector(obj, path)` -> field errors.
 - :func:`format_label_selector(obj) -> str` - the string form (e.g. Scale ``status.selector``).
 - :func:`parse_field_selector(text) -> FieldSelector` - ``fieldSelector=`` terms ``k=v``/``k==v``/``k!=v``.
-- :func:`compile_field_selector(resource, text) -> FieldSelector` - parse and check every field is one the
-  resource supports, else :class:`~kubelite.api.status.ApiError` 400 ``field label not supported: x``.
+- :func:`compile_field_selector(resource, text, group="") -> FieldSelector` - parse and check every field
+  is one the resource supports, else :class:`~kubelite.api.status.ApiError` 400
+  ``field label not supported: x`` (events.k8s.io names are translated to the stored core ones).
 - :func:`field_set(resource, obj) -> dict[str, str]` - the selectable fields of an object;
   ``FieldSelector.matches(fields)``. :data:`SUPPORTED_FIELDS` lists them per resource plural.
 - :func:`parse_label_selector_or_400` - the parser with errors as an ApiError 400.
@@ -486,17 +487,32 @@ def supported_fields(resource: str) -> tuple[str, ...]:
     return SUPPORTED_FIELDS.get(resource, _COMMON)
 
 
-def compile_field_selector(resource: str, text: str) -> FieldSelector:
+# events.k8s.io/v1 names for the selectable fields of the (core-stored) Event.
+EVENTS_V1_FIELDS = {
+    "regarding.kind": "involvedObject.kind", "regarding.namespace": "involvedObject.namespace",
+    "regarding.name": "involvedObject.name", "regarding.uid": "involvedObject.uid",
+    "regarding.apiVersion": "involvedObject.apiVersion",
+    "regarding.resourceVersion": "involvedObject.resourceVersion",
+    "regarding.fieldPath": "involvedObject.fieldPath", "reportingController": "reportingComponent",
+    "deprecatedSource": "source",
+}
+
+
+def compile_field_selector(resource: str, text: str, group: str = "") -> FieldSelector:
     """Parse ``text`` and check each field against what ``resource`` (a plural) supports; both kinds of
-    failure become an ApiError 400."""
+    failure become an ApiError 400. For ``group="events.k8s.io"`` the events/v1 field names
+    (``regarding.name``...) are accepted and translated to the stored core names."""
     try:
         sel = parse_field_selector(text)
     except SelectorError as e:
         raise bad_request(str(e)) from None
+    if group == "events.k8s.io":
+        sel = FieldSelector(tuple(
+            FieldRequirement(EVENTS_V1_FIELDS.get(r.field, r.field), r.op, r.value) for r in sel.requirements))
     allowed = supported_fields(resource)
     for r in sel.requirements:
         if r.field not in allowed:
-            raise bad_request(f'field label not supported: {r.field}')
+            raise bad_request(f"field label not supported: {r.field}")
     return sel
 
 

@@ -156,3 +156,12 @@ def test_field_selector_support_per_resource() -> None:
     sel2 = sel.compile_field_selector("events", "involvedObject.uid=u,type=Normal")
     assert sel.matches("events", ev, fields=sel2)
     assert sel.field_set("secrets", {"type": "Opaque"})["type"] == "Opaque"
+
+
+def test_events_v1_field_names_translate_to_core() -> None:
+    sel2 = sel.compile_field_selector("events", "regarding.name=web,reportingController=kubelet",
+                                      group="events.k8s.io")
+    assert [(r.field, r.value) for r in sel2.requirements] == [
+        ("involvedObject.name", "web"), ("reportingComponent", "kubelet")]
+    with pytest.raises(ApiError):
+        sel.compile_field_selector("events", "regarding.name=web")
