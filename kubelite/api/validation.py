@@ -53,7 +53,7 @@ def _nonneg(obj: JsonDict, path: str, key: str) -> list[FieldError]:
     return []
 
 
-def _selector_matches_template(spec: JsonDict, path: str) -> list[FieldError]:
+def _selector_matches_template(spec: JsonDict, path: str, noun: str = "deployment") -> list[FieldError]:
     selector = spec.get("selector")
     if selector is None:
         return [required(f"{path}.selector")]
@@ -61,7 +61,7 @@ def _selector_matches_template(spec: JsonDict, path: str) -> list[FieldError]:
     if errs:
         return errs
     if not selector.get("matchLabels") and not selector.get("matchExpressions"):
-        return [invalid_value(f"{path}.selector", selector, "empty selector is invalid for deployment")]
+        return [invalid_value(f"{path}.selector", selector, f"empty selector is invalid for {noun}")]
     labels = ((spec.get("template") or {}).get("metadata") or {}).get("labels") or {}
     try:
         matched = from_label_selector(selector).matches(labels)
@@ -97,7 +97,9 @@ def _workload(kind: str) -> Validator:
             return [required("spec")]
         errs = _nonneg(spec, "spec", "replicas") + _nonneg(spec, "spec", "minReadySeconds")
         errs += _nonneg(spec, "spec", "revisionHistoryLimit")
-        errs += _selector_matches_template(spec, "spec")
+        # kube's ReplicaSet validation reuses the Deployment wording
+        noun = {"DaemonSet": "daemonset", "StatefulSet": "statefulset"}.get(kind, "deployment")
+        errs += _selector_matches_template(spec, "spec", noun)
         errs += _template(spec, "spec", ["Always"])
         if kind == "Deployment":
             errs += _deployment_strategy(spec)

@@ -153,3 +153,11 @@ def test_strict_unknown_fields_and_types() -> None:
     assert decode_error(bad, msg).code == 400
     assert type_error(pod(ports=[{"containerPort": 80, "hostPort": 8080}])) is None
     assert type_error(pod(args="not-a-list")) is not None
+
+
+def test_empty_selector_wording_per_kind() -> None:
+    d = deployment(selector={})
+    assert [str(e) for e in validate(d)] == ["spec.selector: Invalid value: {}: empty selector is invalid for "
+                                             "deployment"]
+    ds = {**d, "kind": "DaemonSet"}
+    assert validate(ds)[0].detail == "empty selector is invalid for daemonset"
