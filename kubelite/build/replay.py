@@ -3,13 +3,14 @@
 Why: a fully cached rebuild must take at most 0.15 s, and on this machine the interpreter alone takes
 ~50 ms and importing the planner, the OCI model and the image store another ~150 ms. So before
 importing any of that, the CLI asks :func:`replay` whether the last build with the same request can be
-reused as is. Only ``os``, ``json`` and ``hashlib`` are needed.
+reused as is. Only ``os``, ``json`` and ``zlib`` are needed.
 
 A memo (``ROOT/build/memo/<request hash>.json``) holds what the build's result depended on, and it is
 reused only if all of it is unchanged:
 
 - the request: context and Dockerfile paths, tags, build args (values resolved), target;
-- the bytes of the Dockerfile and of ``.dockerignore`` (read and compared, never trusted by stat);
+- the bytes of the Dockerfile and of ``.dockerignore`` (kept in the memo and compared, never trusted
+  by stat; comparing bytes also spares the fast path importing ``hashlib``);
 - the stat (device, inode, size, mtime, ctime, mode) of every file and directory the COPY/ADD steps
   read, of each source's parent directories and of the context directory (a directory's mtime
   changes when an entry is added, removed or renamed, so a new file in a copied tree is seen);
@@ -29,10 +30,10 @@ prints (``---> Using cache`` for every step).
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import time
+import zlib
 from collections.abc import Iterable, Sequence
 
 from kubelite.build.racy import is_racy, stat_key
@@ -54,10 +55,16 @@ class Request:
         self.build_args = dict(build_args)
         self.target = target
 
+    def key(self) -> str:
+        """The request as one string, stored in the memo and compared on replay."""
+        return json.dumps([self.context, self.dockerfile, sorted(self.tags), sorted(self.build_args.items()),
+                           self.target])
+
     def id(self) -> str:
-        payload = json.dumps([self.context, self.dockerfile, sorted(self.tags),
-                              sorted(self.build_args.items()), self.target])
-        return hashlib.sha256(payload.encode()).hexdigest()[:40]
+        """The memo's file name. A crc is enough: the memo holds :meth:`key` and a collision only
+        makes two requests take turns at one memo, never reuse each other's."""
+        key = self.key().encode()
+        return f"{zlib.crc32(key):08x}{len(key):04x}"
 
 
 def _read(path: str) -> bytes | None:
@@ -68,8 +75,9 @@ def _read(path: str) -> bytes | None:
         return None
 
 
-def _digest(data: bytes | None) -> str | None:
-    return None if data is None else hashlib.sha256(data).hexdigest()
+def _text(data: bytes | None) -> str | None:
+    """Bytes as a JSON-safe string, exactly (latin-1 maps every byte to one character)."""
+    return None if data is None else data.decode("latin-1")
 
 
 def _memo_path(root: str, rid: str) -> str:
@@ -83,12 +91,14 @@ def replay(root: str, request: Request) -> tuple[list[str], str] | None:
         return None
     try:
         memo = json.loads(raw)
+        if memo["request"] != request.key():
+            return None
         index = os.path.join(root, INDEX)
         if memo["index"] != stat_key(index) and not _images_unchanged(index, memo):
             return None
-        if memo["dockerfile"] != _digest(_read(request.dockerfile)):
+        if memo["dockerfile"] != _text(_read(request.dockerfile)):
             return None
-        if memo["dockerignore"] != _digest(_read(os.path.join(request.context, ".dockerignore"))):
+        if memo["dockerignore"] != _text(_read(os.path.join(request.context, ".dockerignore"))):
             return None
         for path, key in memo["files"]:
             if stat_key(path) != key:
@@ -127,8 +137,8 @@ def record(root: str, request: Request, *, files: Iterable[str], index_key: list
     if index_key is None or any(is_racy(k, started_ns) or is_racy(k, now) for k in watched.values()):
         return False
     dockerfile_bytes = _read(dockerfile)
-    memo = {"index": index_key, "dockerfile": _digest(dockerfile_bytes),
-            "dockerignore": _digest(_read(os.path.join(context, ".dockerignore"))),
+    memo = {"request": request.key(), "index": index_key, "dockerfile": _text(dockerfile_bytes),
+            "dockerignore": _text(_read(os.path.join(context, ".dockerignore"))),
             "files": sorted([p, k] for p, k in watched.items()), "lines": lines, "image_id": image_id,
             "names": dict(names or {}), "manifests": sorted(set(manifests))}
     path = _memo_path(root, request.id())
