@@ -22,11 +22,25 @@ class Cluster:
     client: Client
     rc: ReplicationManager
     rs: ReplicationManager
+    kubeconfig: Path
 
 
 @pytest.fixture
 async def cluster(tmp_path: Path) -> AsyncIterator[Cluster]:
-    async with running_apiserver(tmp_path / "data") as api, Client.from_kubeconfig(api.kubeconfig) as client:
+    async with controllers_on(tmp_path, "memory://") as running:
+        yield running
+
+
+@pytest.fixture
+async def sqlite_cluster(tmp_path: Path) -> AsyncIterator[Cluster]:
+    async with controllers_on(tmp_path, f"sqlite:///{tmp_path / 'state.db'}") as running:
+        yield running
+
+
+@contextlib.asynccontextmanager
+async def controllers_on(tmp_path: Path, storage_url: str) -> AsyncIterator[Cluster]:
+    async with running_apiserver(tmp_path / "data", storage_url=storage_url) as api, \
+            Client.from_kubeconfig(api.kubeconfig) as client:
         factory = InformerFactory(client)
         rc = ReplicationManager(REPLICATION_CONTROLLER, client, factory)
         rs = ReplicationManager(REPLICA_SET, client, factory)
@@ -35,7 +49,7 @@ async def cluster(tmp_path: Path) -> AsyncIterator[Cluster]:
             async with asyncio.TaskGroup() as tg:
                 tasks = factory.start(tg)
                 tasks += [tg.create_task(rc.run()), tg.create_task(rs.run())]
-                yield Cluster(client, rc, rs)
+                yield Cluster(client, rc, rs, api.kubeconfig)
                 for t in tasks:
                     t.cancel()
         finally:
