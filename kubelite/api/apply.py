@@ -146,10 +146,16 @@ def _child(tref: TypeRef | None, key: str) -> Field | None:
     return td.fields.get(key) if td else None
 
 
-def _merge_top(live: JsonDict, applied: JsonDict, type_name: str | None) -> JsonDict:
+def _merge_top(live: JsonDict, applied: JsonDict, type_name: str | None, subresource: str) -> JsonDict:
+    """Merge the applied top-level fields; status belongs to the status subresource and only to it
+    (kube's strategies reset the other side)."""
     ref = TypeRef("ref", type_name) if type_name else None
     out = copy.deepcopy(live)
     for k, v in applied.items():
+        if k in ("apiVersion", "kind") and k in out:
+            continue
+        if (k == "status") != (subresource == "status"):
+            continue
         value = {mk: mv for mk, mv in v.items() if mk != "managedFields"} if k == "metadata" and isinstance(
             v, dict) else v
         out[k] = _merge(out.get(k), value, _child(ref, k))
@@ -195,7 +201,7 @@ def server_side_apply(
     if conflicts and not force:
         raise conflict_error(conflicts)
 
-    merged = _merge_top(base, applied, type_name)
+    merged = _merge_top(base, applied, type_name, subresource)
     owned_by_others: set[Path] = set().union(*(p for _, p in others)) if others else set()
     for path in sorted(previous - applied_set - owned_by_others, key=len, reverse=True):
         if not any(p[: len(path)] == path for p in applied_set):

@@ -125,3 +125,17 @@ def test_status_subresource_tracked_separately() -> None:
            "status": {"phase": "Running"}}
     assert field_set(pod, subresource="status") == {("f:status", "f:phase")}
     assert ("f:status", "f:phase") not in field_set(pod)
+
+
+def test_apply_ignores_status_on_the_main_resource_and_spec_on_status() -> None:
+    live = server_side_apply(None, deploy(), "kubectl", False, NOW)
+    live["status"] = {"replicas": 1}
+    applied = {**deploy(replicas=2), "status": {"replicas": 9}}
+    out = server_side_apply(live, applied, "kubectl", False, NOW)
+    assert out["status"] == {"replicas": 1} and out["spec"]["replicas"] == 2
+    status_apply = {"apiVersion": "apps/v1", "kind": "Deployment", "metadata": {"name": "d"},
+                    "spec": {"replicas": 7}, "status": {"replicas": 3}}
+    out = server_side_apply(live, status_apply, "controller", False, NOW, subresource="status")
+    assert out["status"] == {"replicas": 3} and out["spec"]["replicas"] == 1
+    entry = next(e for e, _ in managed_fields(out) if e["manager"] == "controller")
+    assert entry["subresource"] == "status"
