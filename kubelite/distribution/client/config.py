@@ -22,6 +22,15 @@ class ClientConfig:
     retries: int = 5
     timeout: float = 300.0
     ca_file: Path | None = None
+    # Docker's per-registry trust: <certs_dir>/<host[:port]>/ca.crt is trusted for that registry.
+    certs_dir: Path | None = None
+
+    def ca_for(self, host: str) -> Path | None:
+        if self.certs_dir is not None:
+            candidate = self.certs_dir / host / "ca.crt"
+            if candidate.is_file():
+                return candidate
+        return self.ca_file
 
     def allows_insecure(self, host: str) -> bool:
         """Plain HTTP is allowed for loopback (as Docker does), named registries, or with --insecure."""
@@ -43,7 +52,8 @@ def api_host(domain: str) -> str:
 
 def load_config(root: str | Path, *, insecure: bool = False, extra_insecure: tuple[str, ...] = (),
                 auth_file: Path | None = None) -> ClientConfig:
-    """Settings from ``<root>/registries.json`` (``{"insecure-registries": [...]}``, Docker's key)."""
+    """Settings from ``<root>/registries.json`` (``{"insecure-registries": [...]}``, Docker's key);
+    credentials in ``<root>/auth.json``; CA certificates in ``<root>/certs.d/<host>/ca.crt``."""
     root = Path(root)
     registries: set[str] = set(extra_insecure)
     settings = root / "registries.json"
@@ -54,7 +64,7 @@ def load_config(root: str | Path, *, insecure: bool = False, extra_insecure: tup
             raise ValueError(f"{settings} is not valid JSON: {err}") from None
         registries.update(str(r) for r in doc.get("insecure-registries", []))
     return ClientConfig(auth_file=auth_file or root / "auth.json", insecure_registries=frozenset(registries),
-                        insecure=insecure)
+                        insecure=insecure, certs_dir=root / "certs.d")
 
 
 @dataclass

@@ -64,8 +64,9 @@ class Transport:
         return self._session
 
     def _secure_context(self) -> ssl.SSLContext | bool:
-        if self.config.ca_file is not None:
-            return ssl.create_default_context(cafile=str(self.config.ca_file))
+        ca = self.config.ca_for(self.host)
+        if ca is not None:
+            return ssl.create_default_context(cafile=str(ca))
         return True
 
     async def base_url(self) -> str:
