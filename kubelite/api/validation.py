@@ -13,11 +13,19 @@ Public surface:
 
 from __future__ import annotations
 
+import ipaddress
 import re
 from collections.abc import Callable
 from typing import Any
 
-from kubelite.api.meta import is_dns1123_label, regex_error, validate_object_meta
+from kubelite.api.meta import (
+    is_dns1123_label,
+    is_dns1123_subdomain,
+    regex_error,
+    validate_annotations,
+    validate_labels,
+    validate_object_meta,
+)
 from kubelite.api.resources import REGISTRY
 from kubelite.api.selectors import SelectorError, from_label_selector, validate_label_selector
 from kubelite.api.status import (
@@ -78,7 +86,10 @@ def _template(spec: JsonDict, path: str, restart: list[str]) -> list[FieldError]
     if not isinstance(template, dict):
         return [required(f"{path}.template")]
     pod_spec = template.get("spec")
-    errs = validate_pod_spec(pod_spec, f"{path}.template.spec")
+    template_meta = template.get("metadata") or {}
+    errs = validate_labels(template_meta.get("labels"), f"{path}.template.metadata.labels")
+    errs += validate_annotations(template_meta.get("annotations"), f"{path}.template.metadata.annotations")
+    errs += validate_pod_spec(pod_spec, f"{path}.template.spec")
     policy = (pod_spec or {}).get("restartPolicy") if isinstance(pod_spec, dict) else None
     if policy is not None and policy not in restart:
         errs = [e for e in errs if e.field != f"{path}.template.spec.restartPolicy"]
@@ -213,9 +224,14 @@ def _service(obj: JsonDict) -> list[FieldError]:
     if affinity not in (None, "None", "ClientIP"):
         errs.append(not_supported("spec.sessionAffinity", affinity, ["ClientIP", "None"]))
     ports = spec.get("ports") or []
+    errs += _cluster_ip(spec)
     if stype == "ExternalName":
-        if not spec.get("externalName"):
+        name = spec.get("externalName")
+        if not name:
             errs.append(required("spec.externalName"))
+        else:
+            errs += [invalid_value("spec.externalName", name, m) for m in is_dns1123_subdomain(
+                str(name).removesuffix("."))]
     elif not ports and spec.get("clusterIP") != "None":
         errs.append(required("spec.ports"))
     names: set[str] = set()
@@ -245,9 +261,24 @@ def _service(obj: JsonDict) -> list[FieldError]:
             errs += port_range(f"{p}.targetPort", target)
         elif isinstance(target, str):
             errs += [invalid_value(f"{p}.targetPort", target, m) for m in is_port_name(target)]
-        if port.get("nodePort") and stype not in ("NodePort", "LoadBalancer"):
+        node_port = port.get("nodePort")
+        if node_port:
+            errs += port_range(f"{p}.nodePort", node_port)
+        if node_port and stype not in ("NodePort", "LoadBalancer"):
             errs.append(forbidden_field(f"{p}.nodePort", "may not be used when `type` is 'ClusterIP'"))
     return errs
+
+
+def _cluster_ip(spec: JsonDict) -> list[FieldError]:
+    ip = spec.get("clusterIP")
+    if ip in (None, "", "None"):
+        return []
+    try:
+        ipaddress.ip_address(str(ip))
+    except ValueError:
+        return [invalid_value("spec.clusterIPs[0]", ip, "must be a valid IP address, (e.g. 10.9.8.7 or "
+                              "2001:db8::ffff)")]
+    return []
 
 
 def _config_data(obj: JsonDict, keys: tuple[str, ...]) -> list[FieldError]:

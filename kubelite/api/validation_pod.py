@@ -187,6 +187,10 @@ def validate_pod_spec(spec: Any, path: str = "spec") -> list[FieldError]:
                 if cname in names:
                     errs.append(duplicate(f"{path}.{key}[{i}].name", cname))
                 names.add(cname)
+    for key in ("hostname", "subdomain"):
+        value = spec.get(key)
+        if value:
+            errs += [invalid_value(f"{path}.{key}", value, m) for m in is_dns1123_label(str(value))]
     restart = spec.get("restartPolicy")
     if restart is not None and restart not in RESTART_POLICIES:
         errs.append(not_supported(f"{path}.restartPolicy", restart, RESTART_POLICIES))

@@ -161,3 +161,19 @@ def test_empty_selector_wording_per_kind() -> None:
                                              "deployment"]
     ds = {**d, "kind": "DaemonSet"}
     assert validate(ds)[0].detail == "empty selector is invalid for daemonset"
+
+
+def test_template_labels_service_ips_and_hostnames() -> None:
+    d = deployment()
+    d["spec"]["template"]["metadata"]["labels"]["bad key!"] = "v"
+    assert "spec.template.metadata.labels" in [e.field for e in validate(d)]
+    svc = apply_defaults({"apiVersion": "v1", "kind": "Service", "metadata": {"name": "s", "namespace": "d"},
+                          "spec": {"clusterIP": "10.0.0.300", "ports": [{"port": 80, "nodePort": 70000}],
+                                   "type": "NodePort"}})
+    assert [e.field for e in validate(svc)] == ["spec.clusterIPs[0]", "spec.ports[0].nodePort"]
+    ext = {"apiVersion": "v1", "kind": "Service", "metadata": {"name": "e", "namespace": "d"},
+           "spec": {"type": "ExternalName", "externalName": "Not A Host"}}
+    assert [e.field for e in validate(ext)] == ["spec.externalName"]
+    p = pod()
+    p["spec"]["hostname"] = "Bad_Host"
+    assert [e.field for e in validate(p)] == ["spec.hostname"]
