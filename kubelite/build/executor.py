@@ -33,7 +33,15 @@ from kubelite.build.dockerignore import Matcher
 from kubelite.build.dockerignore import parse as parse_dockerignore
 from kubelite.build.errors import BuildError, DockerfileError
 from kubelite.build.parser import parse
-from kubelite.build.planner import CopySpec, Step, initial_state, plan_step, unused_build_args, with_content_hash
+from kubelite.build.planner import (
+    CopySpec,
+    StageState,
+    Step,
+    initial_state,
+    plan_step,
+    unused_build_args,
+    with_content_hash,
+)
 from kubelite.build.stages import Stage, StagePlan, split_stages
 from kubelite.build.state import ImageState, extend, from_image, image_config
 from kubelite.oci import mediatypes as mt
@@ -253,15 +261,38 @@ class Builder:
         planning = initial_state(base_config, self.request.build_args, plan.meta_args)
         names = {s.name: s.index for s in plan.stages[:stage.index] if s.name}
         names.update({str(s.index): s.index for s in plan.stages[:stage.index]})
+        triggers = self._triggers(base_config, stage)
+        if triggers:
+            self.say(f"# Executing {len(triggers)} build trigger{'s' if len(triggers) > 1 else ''}")
+        for trigger in triggers:
+            state = self._step(state, self._plan(planning, trigger, names))
         for instruction in stage.instructions:
             self._step_header(total, instruction.raw.original)
-            try:
-                step = plan_step(planning, instruction, names)
-            except DockerfileError as err:
-                raise err.with_filename(self.dockerfile_name) from None
-            state = self._step(state, step)
+            state = self._step(state, self._plan(planning, instruction, names))
         self.results[stage.index] = (state, planning.config)
         return planning.used_args
+
+    def _plan(self, planning: StageState, instruction: ins.Instruction, names: dict[str, int]) -> Step:
+        try:
+            return plan_step(planning, instruction, names)
+        except DockerfileError as err:
+            raise err.with_filename(self.dockerfile_name) from None
+
+    def _triggers(self, base_config: dict[str, object] | None, stage: Stage) -> list[ins.Instruction]:
+        """The base image's ONBUILD triggers as instructions, attributed to the FROM line."""
+        import dataclasses
+
+        raw_triggers = (base_config or {}).get("OnBuild") or []
+        line = stage.from_instruction.line
+        out = []
+        for text in raw_triggers if isinstance(raw_triggers, list) else []:
+            try:
+                [raw] = parse(str(text)).instructions
+                out.append(ins.build(dataclasses.replace(raw, line=line, end_line=line)))
+            except (DockerfileError, ValueError) as err:
+                raise DockerfileError(f"ONBUILD trigger {text!r} of {stage.base}: {err}", line,
+                                      self.dockerfile_name) from None
+        return out
 
     def _step(self, state: ImageState, step: Step) -> ImageState:
         extra: dict[str, str] = {}

@@ -102,8 +102,10 @@ class StageState:
 
 def initial_state(base_config: Mapping[str, Any] | None, build_args: Mapping[str, str],
                   meta_args: Mapping[str, str | None], escape: str = "\\") -> StageState:
-    """The state at a stage's FROM: the base image's config (deep-copied: it is the caller's)."""
+    """The state at a stage's FROM: the base image's config (deep-copied: it is the caller's). Its
+    ONBUILD triggers are not inherited (the executor runs them first, as Docker does)."""
     config = copy.deepcopy(dict(base_config or {}))
+    config.pop("OnBuild", None)
     if not config.get("Env"):
         config["Env"] = ["PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"]
     return StageState(config=config, build_args=build_args, meta_args=meta_args, escape=escape)

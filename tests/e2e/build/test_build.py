@@ -335,3 +335,25 @@ def test_run_forms_user_shell_and_heredocs(engine: Engine, tmp_path: str) -> Non
         with open(os.path.join(rootfs, "tmp/name")) as fh:
             assert fh.read() == "world\n"
         assert os.stat(os.path.join(rootfs, "tmp/name")).st_uid == 65534
+
+
+def test_onbuild_triggers_run_in_the_child_build(engine: Engine, tmp_path: str) -> None:
+    from kubelite.runtime.images import ImageStore
+
+    base_ctx = write_tree(os.path.join(str(tmp_path), "base"), {
+        "Dockerfile": "FROM busybox\nONBUILD LABEL triggered=yes\nONBUILD COPY payload.txt /payload.txt\n"})
+    assert engine.build(base_ctx, "-t", "onbuild:base").returncode == 0
+    assert ImageStore(engine.root).resolve("onbuild:base").config["OnBuild"] == [
+        "LABEL triggered=yes", "COPY payload.txt /payload.txt"]
+    child_ctx = write_tree(os.path.join(str(tmp_path), "child"), {
+        "Dockerfile": "FROM onbuild:base\nLABEL child=1\n", "payload.txt": "from the child's context\n"})
+    child = engine.build(child_ctx, "-t", "onbuild:child")
+    assert child.returncode == 0, child.stderr
+    assert "# Executing 2 build triggers" in child.stdout
+    config = ImageStore(engine.root).resolve("onbuild:child").config
+    assert config["Labels"] == {"triggered": "yes", "child": "1"}
+    assert not config.get("OnBuild")                     # triggers are not inherited further
+    with image_rootfs(engine.root, "onbuild:child") as rootfs:
+        path = os.path.join(rootfs, "payload.txt")
+        with open(path) as fh:
+            assert fh.read() == "from the child's context\n"
