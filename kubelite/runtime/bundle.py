@@ -33,7 +33,7 @@ def setup_network(engine: Engine, ctr: Container) -> NetworkState:
     if mode == "host":
         return NetworkState()
     if mode == "none":
-        return NetworkState(netns=br.isolated(engine.kernel, ctr.id))
+        return NetworkState()  # runc makes a fresh namespace with loopback up: nothing to set up here
     with engine.store.lock():
         ip = Table(engine.root).claim(engine.net, ctr.id)
     att = br.attach(engine.kernel, engine.net, ctr.id, ip)
@@ -52,7 +52,7 @@ def teardown_network(engine: Engine, ctr: Container) -> None:
     from kubelite.runtime.network import bridge as br
     from kubelite.runtime.network.ipam import Table
 
-    if ctr.host_config.sandbox or ctr.host_config.network_mode == "host":
+    if ctr.host_config.sandbox or ctr.host_config.network_mode in ("host", "none"):
         return
     with contextlib.suppress(ContainerError, OSError):
         br.detach(engine.kernel, ctr.id)

@@ -31,10 +31,13 @@ def mac_for(ip: str) -> str:
 
 
 def ensure_bridge(k: NetKernel, conf: NetConf) -> None:
+    """Create the bridge the first time (tolerating a concurrent CLI doing the same), bring it up,
+    set the sysctls. Costs no process at all once the bridge is there and up."""
     if not k.link_exists(conf.bridge):
-        k.ip(["link", "add", "name", conf.bridge, "type", "bridge"])
-        k.ip(["addr", "add", f"{conf.gateway}/{conf.prefix_len}", "dev", conf.bridge])
-    k.ip(["link", "set", conf.bridge, "up"])
+        k.ip(["link", "add", "name", conf.bridge, "type", "bridge"], check=False)
+        k.ip(["addr", "add", f"{conf.gateway}/{conf.prefix_len}", "dev", conf.bridge], check=False)
+    if not k.link_up(conf.bridge):
+        k.ip(["link", "set", conf.bridge, "up"])
     k.sysctl("net.ipv4.ip_forward", "1")
     k.sysctl(f"net.ipv4.conf.{conf.bridge}.route_localnet", "1")
 
@@ -53,11 +56,17 @@ def attach(k: NetKernel, conf: NetConf, cid: str, ip: str) -> Attachment:
     """Create the container's namespace and plug it into the bridge with ``ip``."""
     ensure_bridge(k, conf)
     ns = netns_name(cid)
-    path = k.netns_add(ns)
     veth = host_veth(cid)
     mac = mac_for(ip)
-    k.ip(["link", "add", "name", veth, "type", "veth", "peer", "name", "eth0", "netns", ns])
-    k.ip(["link", "set", veth, "master", conf.bridge, "up"])
+    # The host side in one ip process, the inside in another (each ip run costs a few ms).
+    k.ip_batch(
+        [
+            f"netns add {ns}",
+            f"link add name {veth} type veth peer name eth0 netns {ns}",
+            f"link set {veth} master {conf.bridge} up",
+        ]
+    )
+    path = k.netns_path(ns)
     k.ip_batch(
         [
             "link set lo up",

@@ -23,6 +23,8 @@ class NetKernel(Protocol):
     def nft(self, script: str) -> None: ...
     def sysctl(self, key: str, value: str) -> None: ...
     def link_exists(self, name: str) -> bool: ...
+    def link_up(self, name: str) -> bool: ...
+    def netns_path(self, name: str) -> str: ...
     def netns_add(self, name: str) -> str: ...
     def netns_delete(self, name: str) -> None: ...
 
@@ -64,6 +66,16 @@ class HostKernel:
     def link_exists(self, name: str) -> bool:
         return os.path.exists(f"/sys/class/net/{name}")
 
+    def link_up(self, name: str) -> bool:
+        try:
+            with open(f"/sys/class/net/{name}/flags") as fh:
+                return bool(int(fh.read().strip(), 16) & 0x1)  # IFF_UP
+        except (FileNotFoundError, ValueError):
+            return False
+
+    def netns_path(self, name: str) -> str:
+        return f"/run/netns/{name}"
+
     def netns_add(self, name: str) -> str:
         path = f"/run/netns/{name}"
         if not os.path.exists(path):
@@ -83,6 +95,7 @@ class RecordingKernel:
     links: set[str] = field(default_factory=set)
     namespaces: set[str] = field(default_factory=set)
     sysctls: dict[str, str] = field(default_factory=dict)
+    up: set[str] = field(default_factory=set)
     nft_scripts: list[str] = field(default_factory=list)
 
     def ip(self, args: list[str], *, netns: str | None = None, check: bool = True) -> None:
@@ -91,6 +104,10 @@ class RecordingKernel:
             self.links.add(args[3] if args[2] == "name" else args[2])
         if args[:2] == ["link", "del"]:
             self.links.discard(args[2])
+        if args[:2] == ["netns", "add"]:
+            self.namespaces.add(args[2])
+        if args[:2] == ["link", "set"] and "up" in args:
+            self.up.add(args[2])
 
     def ip_batch(self, lines: list[str], *, netns: str | None = None) -> None:
         for line in lines:
@@ -106,6 +123,12 @@ class RecordingKernel:
 
     def link_exists(self, name: str) -> bool:
         return name in self.links
+
+    def link_up(self, name: str) -> bool:
+        return name in self.up
+
+    def netns_path(self, name: str) -> str:
+        return f"/run/netns/{name}"
 
     def netns_add(self, name: str) -> str:
         self.calls.append(("netns_add", name))

@@ -4,17 +4,15 @@ per test module (unique names, so parallel runs never collide), torn down even o
 from __future__ import annotations
 
 import os
-import secrets
 import shutil
-import subprocess
 import tempfile
 from collections.abc import Iterator
 
 import pytest
 
 from kubelite.runtime.lifecycle import Engine
-from kubelite.runtime.network.ipam import NetConf
 from kubelite.testing.dir_images import DirImageSource, make_busybox_rootfs
+from kubelite.testing.engine_harness import teardown_engine, unique_net
 
 TOOLS = {
     "runc": "runc",
@@ -44,31 +42,6 @@ def busybox_dir() -> Iterator[str]:
         yield make_busybox_rootfs(os.path.join(work, "rootfs"))
     finally:
         shutil.rmtree(work, ignore_errors=True)
-
-
-def unique_net() -> NetConf:
-    tag = secrets.token_hex(3)
-    return NetConf(
-        bridge=f"klt{tag}",
-        subnet=f"10.{200 + secrets.randbelow(50)}.{secrets.randbelow(250)}.0/24",
-        table=f"kubelite_t{tag}",
-    )
-
-
-def teardown_engine(engine: Engine, root: str) -> None:
-    from kubelite.runtime.network import bridge
-    from kubelite.runtime.sandbox import SandboxStore, remove_sandbox
-
-    for ctr in list(engine.store.all()):
-        try:
-            engine.remove(ctr.id, force=True)
-        except Exception:
-            engine._reap(ctr)
-    for sb in SandboxStore(engine.root).all():
-        remove_sandbox(engine, sb.id)
-    bridge.remove_bridge(engine.kernel, engine.net)
-    subprocess.run(["umount", "-R", "-l", root], check=False, capture_output=True)
-    shutil.rmtree(root, ignore_errors=True)
 
 
 @pytest.fixture(scope="module")

@@ -20,6 +20,8 @@ def test_parse_and_render_cri_lines() -> None:
     assert render(line, timestamps=False) == b"hello world\n"
     assert render(line, timestamps=True) == b"2026-01-01T00:00:00.1Z hello world\n"
     assert parse_cri_line(b"garbage") is None
+    conmon = LogLine("2026-01-01T00:00:00.123456789+00:00", "stdout", False, b"x")
+    assert render(conmon, timestamps=True) == b"2026-01-01T00:00:00.123456789Z x\n"
     empty = parse_cri_line(b"t stdout F")
     assert empty is not None and empty.text == b""
 
@@ -60,9 +62,7 @@ def test_exit_file_and_oom_flag(tmp_path: object) -> None:
 
 def test_conmon_argv_shape() -> None:
     paths = MonitorPaths(bundle="/b", cid="c1")
-    argv = conmon_argv(
-        paths, name="web", runc="/usr/sbin/runc", runc_root="/r/runc", stdin=True, tty=False, sync=True
-    )
+    argv = conmon_argv(paths, name="web", runc="/usr/sbin/runc", runc_root="/r/runc", stdin=True, tty=False, sync=True)
     joined = " ".join(argv)
     assert "-l k8s-file:/b/ctr.log" in joined and "--exit-dir /b/exits" in joined
     assert "--runtime-arg --root --runtime-arg /r/runc" in joined

@@ -101,7 +101,4 @@ def test_none_network_is_loopback_only() -> None:
 def test_hosts_and_resolv() -> None:
     assert "10.88.0.2\tweb" in hosts_text("web", "10.88.0.2")
     assert "127.0.0.1\tlocalhost web" in hosts_text("web", "")
-    assert (
-        resolv_text("nameserver 127.0.0.53\nnameserver 10.0.0.2\nsearch x\n")
-        == "nameserver 10.0.0.2\nsearch x\n"
-    )
+    assert resolv_text("nameserver 127.0.0.53\nnameserver 10.0.0.2\nsearch x\n") == "nameserver 10.0.0.2\nsearch x\n"

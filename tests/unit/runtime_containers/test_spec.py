@@ -54,9 +54,7 @@ def test_joined_namespace_paths_and_user_mounts_override_defaults() -> None:
 
 def test_resources_memory_cpu_pids() -> None:
     spec = build_spec(
-        SpecOptions(
-            args=["x"], rootfs="/r", resources=Resources(memory=64 << 20, cpus=0.5, cpu_shares=512, pids=20)
-        )
+        SpecOptions(args=["x"], rootfs="/r", resources=Resources(memory=64 << 20, cpus=0.5, cpu_shares=512, pids=20))
     )
     res = spec["linux"]["resources"]
     assert res["memory"] == {"limit": 64 << 20, "swap": 64 << 20}
