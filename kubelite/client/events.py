@@ -158,7 +158,7 @@ class EventCorrelator:
         return out, key
 
     def _allow(self, event: JsonDict, now: float) -> bool:
-        key = _object_key(event)
+        key = _object_key(event)[:-1]  # client-go's getSpamKey: source and object, not fieldPath
         bucket = self._buckets.get(key)
         if bucket is None:
             bucket = _Bucket(float(SPAM_BURST), now)

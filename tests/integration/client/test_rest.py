@@ -175,3 +175,36 @@ async def test_eviction_foreground_delete_and_log_errors(client: Client) -> None
         async for _ in pods.log("nolog"):
             pass
     assert info.value.code == 503  # no kubelet serves this pod's log yet
+
+
+async def test_kubeconfig_with_client_certificate_files_and_insecure_mode(api: RunningApiServer, tmp_path) -> None:
+    import shutil
+
+    import yaml
+
+    pki = api.server.pki
+    assert pki is not None
+    home = tmp_path / "kube"
+    home.mkdir()
+    for src, dst in ((pki.ca_cert, "ca.crt"), (pki.admin_cert, "me.crt"), (pki.admin_key, "me.key")):
+        shutil.copy(src, home / dst)
+    doc = {
+        "clusters": [{"name": "k", "cluster": {"server": api.url, "certificate-authority": "ca.crt"}},
+                     {"name": "loose", "cluster": {"server": api.url, "insecure-skip-tls-verify": True}}],
+        "users": [{"name": "cert", "user": {"client-certificate": "me.crt", "client-key": "me.key"}},
+                  {"name": "tok", "user": {"token": api.token}},
+                  {"name": "anon", "user": {}}],
+        "contexts": [{"name": "cert", "context": {"cluster": "k", "user": "cert", "namespace": "kube-system"}},
+                     {"name": "insecure", "context": {"cluster": "loose", "user": "tok"}},
+                     {"name": "anon", "context": {"cluster": "k", "user": "anon"}}],
+        "current-context": "cert",
+    }
+    (home / "config").write_text(yaml.safe_dump(doc))
+    async with Client.from_kubeconfig(home / "config") as c:
+        assert c.namespace == "kube-system"
+        assert (await c.resource("v1", "namespaces").get("default"))["metadata"]["name"] == "default"
+    async with Client.from_kubeconfig(home / "config", context="insecure") as c:
+        assert (await c.resource("v1", "namespaces").list())["items"]
+    async with Client.from_kubeconfig(home / "config", context="anon") as c:
+        with pytest.raises((errors.UnauthorizedError, errors.ForbiddenError)):
+            await c.resource("v1", "namespaces").list()
