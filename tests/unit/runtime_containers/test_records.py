@@ -1,4 +1,5 @@
 import os
+from typing import Any
 
 import pytest
 
@@ -12,7 +13,7 @@ from kubelite.runtime.users import resolve_user
 pytestmark = pytest.mark.unit
 
 
-def _ctr(**state: object) -> Container:
+def _ctr(**state: Any) -> Container:
     return Container(
         id="f" * 64,
         name="web",
@@ -20,7 +21,7 @@ def _ctr(**state: object) -> Container:
         config=Config(image="busybox", args=["httpd", "-f"], exposed_ports=["80/tcp"]),
         host_config=HostConfig(port_bindings=[PortBinding("", 8080, 80)]),
         state=State(**state),
-    )  # type: ignore[arg-type]
+    )
 
 
 def test_inspect_json_shape() -> None:
