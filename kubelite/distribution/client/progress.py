@@ -7,17 +7,10 @@ pass :class:`NullReporter`, the CLI a :class:`RichReporter`, and tests a recordi
 from __future__ import annotations
 
 import sys
-from typing import Protocol, TextIO
+from typing import TYPE_CHECKING, Protocol, TextIO
 
-from rich.console import Console
-from rich.progress import (
-    BarColumn,
-    DownloadColumn,
-    Progress,
-    TaskID,
-    TextColumn,
-    TransferSpeedColumn,
-)
+if TYPE_CHECKING:
+    from rich.progress import TaskID
 
 
 def short(digest: str) -> str:
@@ -63,6 +56,10 @@ class RichReporter:
     """One rich progress bar per layer: bytes moved, total, speed, then its final status."""
 
     def __init__(self, stream: TextIO) -> None:
+        # rich is imported here, not at module level: quiet and library pulls never pay for it.
+        from rich.console import Console
+        from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TransferSpeedColumn
+
         self._progress = Progress(TextColumn("{task.fields[name]}"), TextColumn("{task.description}"),
                                   BarColumn(), DownloadColumn(), TransferSpeedColumn(),
                                   console=Console(file=stream), transient=False)

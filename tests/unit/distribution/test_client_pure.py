@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import io
 import json
 from pathlib import Path
 
@@ -85,3 +86,29 @@ def test_certs_dir(tmp_path: Path) -> None:
 def test_api_host() -> None:
     assert api_host("docker.io") == "registry-1.docker.io"
     assert api_host("localhost:5000") == "localhost:5000"
+
+
+class _Terminal(io.StringIO):
+    def isatty(self) -> bool:
+        return True
+
+
+def test_reporters() -> None:
+    from kubelite.distribution.client.progress import LineReporter, NullReporter, RichReporter, reporter_for
+
+    digest = "sha256:" + "ab" * 32
+    plain = io.StringIO()
+    assert isinstance(reporter_for(plain), LineReporter)
+    assert isinstance(reporter_for(plain, quiet=True), NullReporter)
+    line = reporter_for(plain)
+    line.start(digest, 10, "Downloading")
+    line.done(digest, "Pull complete")
+    assert plain.getvalue() == "abababababab: Pull complete\n"
+    term = _Terminal()
+    bars = reporter_for(term)
+    assert isinstance(bars, RichReporter)
+    bars.start(digest, 1000, "Downloading")
+    bars.advance(digest, 500)
+    bars.done(digest, "Pull complete")
+    bars.close()
+    assert "abababababab" in term.getvalue() and "Pull complete" in term.getvalue()
