@@ -262,3 +262,68 @@ def test_detached_rm_container_is_removed_when_it_exits(cli: CLI) -> None:
     cid = cli("run", "-d", "--rm", "--name", "stopme", "busybox", "sleep", "300").stdout.strip()
     assert cli("stop", "-t", "0", "stopme").returncode == 0
     wait_for(lambda: cid[:12] not in cli("ps", "-a", "-q").stdout, timeout=20, what="auto-removal after stop")
+
+
+def test_run_it_gives_an_interactive_terminal(cli: CLI) -> None:
+    import pty
+    import select
+    import time
+
+    pid, fd = pty.fork()
+    if pid == 0:  # the child: kubelite run -it on a real terminal
+        os.execv(
+            sys.executable,
+            [sys.executable, "-m", "kubelite", "--root", cli.root, "run", "-it", "--rm", "busybox", "sh"],
+        )
+    seen = b""
+
+    def read_until(token: bytes, timeout: float = 30) -> bool:
+        nonlocal seen
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            ready, _, _ = select.select([fd], [], [], 0.2)
+            if not ready:
+                continue
+            try:
+                data = os.read(fd, 4096)
+            except OSError:
+                return False
+            if not data:
+                return False
+            seen += data
+            if token in seen:
+                return True
+        return False
+
+    try:
+        assert read_until(b"# "), seen
+        os.write(fd, b"tty; echo $((6*7)); exit 3\r")
+        assert read_until(b"42"), seen
+        _, status = os.waitpid(pid, 0)
+    finally:
+        os.close(fd)
+    assert os.waitstatus_to_exitcode(status) == 3
+    assert b"/dev/pts/0" in seen
+    assert cli("ps", "-a", "-q").stdout == ""
+
+
+def test_memory_limit_through_the_cli(cli: CLI) -> None:
+    proc = cli(
+        "run",
+        "--name",
+        "hog",
+        "--memory",
+        "16m",
+        "busybox",
+        "dd",
+        "if=/dev/zero",
+        "of=/dev/null",
+        "bs=64M",
+        "count=1",
+        check=False,
+    )
+    assert proc.returncode == 137 and "OOM-killed" in proc.stderr
+    state = json.loads(cli("inspect", "hog").stdout)[0]["State"]
+    assert state["OOMKilled"] is True and state["ExitCode"] == 137
+    assert json.loads(cli("inspect", "hog").stdout)[0]["HostConfig"]["Memory"] == 16 << 20
+    cli("rm", "hog")
