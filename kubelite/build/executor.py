@@ -99,6 +99,7 @@ class Builder:
         self._stat_cache: StatCache | None = None
         self.results: dict[int, tuple[ImageState, dict[str, object]]] = {}
         self.watched: set[str] = set()       # context paths the result depends on (for the memo)
+        self.resolved: dict[str, str] = {}    # source path as named -> where it resolved (for the memo)
         self.used_names: dict[str, str] = {}  # full image name -> manifest digest (for the memo)
         self.used_manifests: set[str] = set()
         self.replay_lines: list[str] = []    # the output a fully cached run of this build prints
@@ -213,7 +214,8 @@ class Builder:
         memo = replay.Request(self.context, self.dockerfile_path, req.tags, req.build_args, req.target)
         for tag in req.tags:
             self._used(tag, result.manifest_digest)
-        replay.record(self.root, memo, files=self.watched, index_key=before, lines=self.replay_lines,
+        replay.record(self.root, memo, files=self.watched, resolved=self.resolved, index_key=before,
+                      lines=self.replay_lines,
                       image_id=result.image_id, started_ns=self.started_ns, names=self.used_names,
                       manifests=self.used_manifests)
 
@@ -341,18 +343,26 @@ class Builder:
         except BuildError as err:
             raise DockerfileError(str(err), instruction.line, self.dockerfile_name) from None
         digest, sources = hash_sources(sources, self.stat_cache)
-        for source in sources:
-            self.watched.update(entry.path for entry in source.entries)
-            parent = os.path.dirname(source.entries[0].path)
-            while parent.startswith(self.context + os.sep):
-                self.watched.add(parent)
-                parent = os.path.dirname(parent)
+        self._watch(sources, wildcards=any(c in s for s in spec.sources for c in "*?["))
         if spec.inline:
             digest = hashlib.sha256(json.dumps([digest, spec.inline]).encode()).hexdigest()
         kind = "multi"
         if len(sources) + len(spec.inline) == 1:
             kind = "dir" if sources and sources[0].is_dir else "file"
         return f"{kind}:{digest}", sources
+
+    def _watch(self, sources: list[Source], *, wildcards: bool) -> None:
+        """What the memo must re-check for these sources: each entry's stat (a directory's mtime
+        changes when an entry comes or goes), how each source path resolves (a symlink on the way
+        could be re-pointed), and for wildcards the directories they were matched in."""
+        for source in sources:
+            self.watched.update(entry.path for entry in source.entries)
+            self.resolved[os.path.join(self.context, source.name)] = source.entries[0].path
+            if wildcards:
+                parent = os.path.dirname(os.path.join(self.context, source.name))
+                while parent == self.context or parent.startswith(self.context + os.sep):
+                    self.watched.add(parent)
+                    parent = os.path.dirname(parent)
 
     def _from_state(self, spec: CopySpec, instruction: ins.Instruction) -> ImageState:
         if spec.from_stage is not None:

@@ -12,8 +12,10 @@ reused only if all of it is unchanged:
 - the bytes of the Dockerfile and of ``.dockerignore`` (kept in the memo and compared, never trusted
   by stat; comparing bytes also spares the fast path importing ``hashlib``);
 - the stat (device, inode, size, mtime, ctime, mode) of every file and directory the COPY/ADD steps
-  read, of each source's parent directories and of the context directory (a directory's mtime
-  changes when an entry is added, removed or renamed, so a new file in a copied tree is seen);
+  read (a directory's mtime changes when an entry is added, removed or renamed, so a new file in a
+  copied tree is seen), where each source path resolved to (a symlink on the way may be re-pointed),
+  and for wildcard sources the directories they were matched in. Other files of the context, and
+  editors saving them, do not matter;
 - the images: each base (FROM, ``COPY --from``) must still resolve to the same manifest and each of
   our tags still name our manifest (whose blobs an image store never deletes while it is named). The
   image index (``ROOT/images/index.json``, the image store's documented layout) is rewritten by every
@@ -103,6 +105,9 @@ def replay(root: str, request: Request) -> tuple[list[str], str] | None:
         for path, key in memo["files"]:
             if stat_key(path) != key:
                 return None
+        for named, resolved in memo["resolved"]:
+            if os.path.realpath(named) != resolved:
+                return None
         return [str(line) for line in memo["lines"]], str(memo["image_id"])
     except (ValueError, KeyError, TypeError):
         return None
@@ -124,7 +129,8 @@ def _images_unchanged(index: str, memo: dict[str, object]) -> bool:
         all(digest in images for digest in digests)
 
 
-def record(root: str, request: Request, *, files: Iterable[str], index_key: list[int] | None,
+def record(root: str, request: Request, *, files: Iterable[str], resolved: dict[str, str] | None = None,
+           index_key: list[int] | None,
            lines: list[str], image_id: str, started_ns: int, now_ns: int | None = None,
            names: dict[str, str] | None = None, manifests: Iterable[str] = ()) -> bool:
     """Write the memo of a successful build; ``False`` when it would be unsafe (racy) to: a file
@@ -132,14 +138,16 @@ def record(root: str, request: Request, *, files: Iterable[str], index_key: list
     ``names`` maps each full image name the build resolved or tagged to its manifest digest;
     ``manifests`` are all the manifests it used (bases by id included, and its own)."""
     context, dockerfile = request.context, request.dockerfile
-    watched = {p: stat_key(p) for p in {*files, context, dockerfile, os.path.join(context, ".dockerignore")}}
+    watched = {p: stat_key(p) for p in {*files, dockerfile, os.path.join(context, ".dockerignore")}}
     now = time.time_ns() if now_ns is None else now_ns
     if index_key is None or any(is_racy(k, started_ns) or is_racy(k, now) for k in watched.values()):
         return False
     dockerfile_bytes = _read(dockerfile)
     memo = {"request": request.key(), "index": index_key, "dockerfile": _text(dockerfile_bytes),
             "dockerignore": _text(_read(os.path.join(context, ".dockerignore"))),
-            "files": sorted([p, k] for p, k in watched.items()), "lines": lines, "image_id": image_id,
+            "files": sorted([p, k] for p, k in watched.items()),
+            "resolved": sorted([named, path] for named, path in (resolved or {}).items()),
+            "lines": lines, "image_id": image_id,
             "names": dict(names or {}), "manifests": sorted(set(manifests))}
     path = _memo_path(root, request.id())
     os.makedirs(os.path.dirname(path), exist_ok=True)

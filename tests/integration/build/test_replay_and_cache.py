@@ -43,6 +43,7 @@ def remember(root: str, request: replay.Request, ctx: str, *, later_ns: int = 1_
     files here were all just created, so their ctime is now)."""
     when = time.time_ns() + later_ns
     return replay.record(root, request, files=[os.path.join(ctx, "f")],
+                         resolved={os.path.join(ctx, "f"): os.path.join(ctx, "f")},
                          index_key=stat_key(os.path.join(root, replay.INDEX)),
                          lines=["Step 1/2 : FROM busybox"], image_id="sha256:abc",
                          started_ns=when, now_ns=when,
@@ -59,15 +60,17 @@ def test_memo_replays_an_unchanged_build(setup: tuple[str, replay.Request, str])
     assert replay.replay(root, other) is None
 
 
-@pytest.mark.parametrize("change", ["file", "new-file", "dockerfile", "dockerignore", "base-retagged",
+@pytest.mark.parametrize("change", ["file", "replaced-by-link", "dockerfile", "dockerignore", "base-retagged",
                                     "our-tag-moved", "manifest-removed"])
 def test_memo_is_dropped_by_any_change(setup: tuple[str, replay.Request, str], change: str) -> None:
     root, request, ctx = setup
     assert remember(root, request, ctx)
     if change == "file":
         aged(os.path.join(ctx, "f"), "2")
-    elif change == "new-file":
-        aged(os.path.join(ctx, "g"), "new")
+    elif change == "replaced-by-link":
+        aged(os.path.join(ctx, "g"), "1")                 # same content, but f now resolves elsewhere
+        os.rename(os.path.join(ctx, "f"), os.path.join(ctx, "f.old"))
+        os.symlink("g", os.path.join(ctx, "f"))
     elif change == "dockerfile":
         aged(os.path.join(ctx, "Dockerfile"), "FROM busybox\nCOPY f /g\n")
     elif change == "dockerignore":
@@ -82,6 +85,29 @@ def test_memo_is_dropped_by_any_change(setup: tuple[str, replay.Request, str], c
             del index["images"]["sha256:ours"]
         aged(os.path.join(root, replay.INDEX), json.dumps(index))
     assert replay.replay(root, request) is None
+
+
+def test_memo_sees_a_repointed_symlink_on_the_way(setup: tuple[str, replay.Request, str]) -> None:
+    root, request, ctx = setup
+    aged(os.path.join(ctx, "a", "f"), "same")
+    aged(os.path.join(ctx, "b", "f"), "same")
+    os.symlink("a", os.path.join(ctx, "sub"))
+    when = time.time_ns() + 1_000_000_000
+    assert replay.record(root, request, files=[os.path.join(ctx, "a", "f")],
+                         resolved={os.path.join(ctx, "sub", "f"): os.path.join(ctx, "a", "f")},
+                         index_key=stat_key(os.path.join(root, replay.INDEX)), lines=[], image_id="sha256:x",
+                         started_ns=when, now_ns=when)
+    assert replay.replay(root, request) is not None
+    os.unlink(os.path.join(ctx, "sub"))
+    os.symlink("b", os.path.join(ctx, "sub"))             # a/f untouched, but COPY sub/f now means b/f
+    assert replay.replay(root, request) is None
+
+
+def test_memo_survives_unrelated_context_files(setup: tuple[str, replay.Request, str]) -> None:
+    root, request, ctx = setup
+    assert remember(root, request, ctx)
+    aged(os.path.join(ctx, "notes.txt"), "an editor saving a file the build does not copy")
+    assert replay.replay(root, request) is not None
 
 
 def test_memo_survives_unrelated_image_changes(setup: tuple[str, replay.Request, str]) -> None:
