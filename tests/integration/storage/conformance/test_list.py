@@ -95,3 +95,16 @@ async def test_list_at_past_revision(harness: Harness) -> None:
     assert [(kv.key, kv.value) for kv in old.items] == [(k("a"), b"1"), (k("b"), b"1")]
     paged = await _all_pages(s, harness.prefix, 1, revision=rev)
     assert [keys(p.items) for p in paged] == [[k("a")], [k("b")]]
+
+
+async def test_paging_across_a_compaction_is_gone(harness: Harness) -> None:
+    s, k = harness.store, harness.k
+    for i in range(4):
+        await s.create(k(f"g{i}"), b"v")
+    first = await s.list(harness.prefix, limit=2)
+    kv = await s.create(k("later"), b"v")
+    await s.compact(kv.mod_revision)
+    from kubelite.storage.interface import CompactedError
+
+    with pytest.raises(CompactedError):
+        await s.list(harness.prefix, limit=2, revision=first.revision, start_after=first.items[-1].key)
