@@ -126,7 +126,9 @@ def _scale() -> Subresource:
 _CONNECT = ("create", "delete", "get", "patch", "update")
 
 _RESOURCES: tuple[Resource, ...] = (
-    # ---- core/v1 (alphabetical, like kube-apiserver's discovery)
+    # Groups in kube-apiserver's discovery priority order (core, apps, events.k8s.io, batch,
+    # coordination.k8s.io, discovery.k8s.io); resources alphabetical within a group, as kube lists them.
+    # ---- core/v1
     Resource("", "v1", "ConfigMap", "configmaps", True, ("cm",)),
     Resource(
         "", "v1", "Endpoints", "endpoints", True, ("ep",), storage_resource="services/endpoints",
@@ -189,6 +191,8 @@ _RESOURCES: tuple[Resource, ...] = (
         "apps", "v1", "StatefulSet", "statefulsets", True, ("sts",), ("all",),
         subresources=(_scale(), _status("StatefulSet", "apps")),
     ),
+    # ---- events.k8s.io/v1 (stored as core/v1 Event, as in Kubernetes)
+    Resource("events.k8s.io", "v1", "Event", "events", True, ("ev",), storage_gvk=("", "v1", "Event")),
     # ---- batch/v1
     Resource(
         "batch", "v1", "CronJob", "cronjobs", True, ("cj",), ("all",),
@@ -199,8 +203,6 @@ _RESOURCES: tuple[Resource, ...] = (
     Resource("coordination.k8s.io", "v1", "Lease", "leases", True),
     # ---- discovery.k8s.io/v1
     Resource("discovery.k8s.io", "v1", "EndpointSlice", "endpointslices", True),
-    # ---- events.k8s.io/v1 (stored as core/v1 Event, as in Kubernetes)
-    Resource("events.k8s.io", "v1", "Event", "events", True, ("ev",), storage_gvk=("", "v1", "Event")),
 )
 
 
