@@ -75,13 +75,19 @@ def spec_options(engine: Engine, ctr: Container, binds: list[tuple[str, str, boo
         from kubelite.runtime.sandbox import SandboxStore
 
         sb = SandboxStore(engine.root).load(hc.sandbox)
-        namespaces.update({"network": sb.netns, "ipc": sb.ipc_ns, "uts": sb.uts_ns})
+        namespaces["ipc"] = sb.ipc_ns
+        for kind, path in (("network", sb.netns), ("uts", sb.uts_ns)):
+            if path:
+                namespaces[kind] = path
+            else:
+                namespaces.pop(kind, None)  # a hostNetwork pod: the host's namespace
         hostname = sb.hostname
     else:
         if hc.network_mode != "host":
             namespaces["network"] = ctr.network.netns or None
         hostname = ctr.config.hostname
-    if hc.network_mode == "host" and not hc.sandbox:
+    host_net = "network" not in namespaces
+    if host_net:
         files = {"/etc/hosts": "/etc/hosts", "/etc/resolv.conf": "/etc/resolv.conf"}
     else:
         files = write_files(directory, hostname=hostname, ip=ctr.network.ip)

@@ -59,7 +59,7 @@ class SandboxConfig:
     hostname: str = ""
     labels: dict[str, str] = field(default_factory=dict)
     annotations: dict[str, str] = field(default_factory=dict)
-    network: str = "bridge"  # bridge | none (host networking: create containers with host=True)
+    network: str = "bridge"  # bridge, none, or host (hostNetwork: the host's network and UTS namespaces)
 
 
 @dataclass

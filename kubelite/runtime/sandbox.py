@@ -20,6 +20,7 @@ import contextlib
 import json
 import os
 import shutil
+import socket
 import subprocess
 from dataclasses import asdict, dataclass, field
 from typing import Any
@@ -90,23 +91,30 @@ class SandboxStore:
         shutil.rmtree(self.path(sid), ignore_errors=True)
 
 
-def pin_namespaces(directory: str, hostname: str) -> tuple[str, str]:
-    """New IPC and UTS namespaces pinned on ``directory``/ipc and /uts, the UTS one named ``hostname``."""
-    ipc, uts = os.path.join(directory, "ipc"), os.path.join(directory, "uts")
-    for path in (ipc, uts):
-        with open(path, "a"):
-            pass
+def pin_namespaces(directory: str, hostname: str, *, uts: bool = True) -> tuple[str, str]:
+    """A new IPC namespace pinned on ``directory``/ipc and (with ``uts``) a new UTS namespace on
+    ``directory``/uts named ``hostname``. Returns their paths ("" for a UTS shared with the host)."""
+    ipc, uts_path = os.path.join(directory, "ipc"), os.path.join(directory, "uts") if uts else ""
+    for path in (ipc, uts_path):
+        if path:
+            with open(path, "a"):
+                pass
     unshare = shutil.which("unshare") or "/usr/bin/unshare"
     hostname_bin = shutil.which("hostname") or "/bin/hostname"
+    argv = (
+        [unshare, f"--ipc={ipc}", f"--uts={uts_path}", hostname_bin, hostname]
+        if uts
+        else [unshare, f"--ipc={ipc}", "true"]
+    )
     proc = subprocess.run(
-        [unshare, f"--ipc={ipc}", f"--uts={uts}", hostname_bin, hostname],
+        argv,
         check=False,
         capture_output=True,
         text=True,
     )
     if proc.returncode != 0:
         raise RuntimeFailure(f"cannot create the sandbox's namespaces: {proc.stderr.strip()}")
-    return ipc, uts
+    return ipc, uts_path
 
 
 def unpin_namespaces(directory: str) -> None:
@@ -145,7 +153,9 @@ def create_sandbox(
     )
     store.save(sb)
     try:
-        sb.ipc_ns, sb.uts_ns = pin_namespaces(store.path(sid), hostname)
+        # hostNetwork pods share the host's network and UTS namespaces (hostname = the node's), as in
+        # Kubernetes; their IPC namespace is still the pod's own.
+        sb.ipc_ns, sb.uts_ns = pin_namespaces(store.path(sid), hostname, uts=network != "host")
         if network == "bridge":
             with engine.store.lock():
                 ip = Table(engine.root).claim(engine.net, "sandbox:" + sid)
@@ -153,8 +163,10 @@ def create_sandbox(
             sb.netns, sb.ip, sb.prefix_len, sb.gateway = att.netns, att.ip, att.prefix_len, att.gateway
         elif network == "none":
             sb.netns = br.isolated(engine.kernel, sid)
+        elif network == "host":
+            sb.hostname = socket.gethostname()
         else:
-            raise ContainerError(f"unsupported sandbox network {network!r} (bridge or none)")
+            raise ContainerError(f"unsupported sandbox network {network!r} (bridge, none or host)")
         sb.state = READY
         store.save(sb)
     except BaseException:

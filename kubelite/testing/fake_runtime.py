@@ -187,7 +187,12 @@ class FakeRuntime:
             labels=labels,
             annotations=dict(config.annotations),
         )
-        self.sandboxes[sid] = _Sandbox(status, config.hostname or config.name[:63])
+        hostname = config.hostname or config.name[:63]
+        if config.network == "host":
+            import socket
+
+            hostname = socket.gethostname()
+        self.sandboxes[sid] = _Sandbox(status, hostname)
         return sid
 
     def _sandbox(self, sid: str) -> _Sandbox:

@@ -120,6 +120,15 @@ class RuntimeConformance:
         for cid in (a, b):
             assert runtime.exec_sync(cid, ["hostname"], timeout=10).stdout == b"shared-host\n"
 
+    def test_host_network_sandbox_uses_the_hosts_hostname(self, runtime: RuntimeService) -> None:
+        import socket
+
+        sid = _sandbox(runtime, "hostnet", network="host")
+        assert runtime.pod_sandbox_status(sid).ip == ""
+        cid = runtime.create_container(sid, ContainerConfig(name="h", image="busybox", command=["sleep", "300"]))
+        runtime.start_container(cid)
+        assert runtime.exec_sync(cid, ["hostname"], timeout=10).stdout == socket.gethostname().encode() + b"\n"
+
     def test_stop_kills_and_remove_forgets(self, runtime: RuntimeService) -> None:
         sid = _sandbox(runtime)
         cid = runtime.create_container(sid, ContainerConfig(name="s", image="busybox", command=["sleep", "300"]))
