@@ -94,6 +94,8 @@ class EtcdStorage:
             try:
                 return await getattr(stub, method)(request, timeout=self._config.timeout,
                                                    metadata=self._client.metadata, wait_for_ready=True)
+            except grpc.aio.UsageError as e:  # closed concurrently
+                raise UnavailableError(f"etcd client closed: {e}") from e
             except grpc.aio.AioRpcError as e:
                 if idempotent and is_transient(e) and attempt + 1 < attempts:
                     await asyncio.sleep(0.05 * (attempt + 1))

@@ -92,6 +92,8 @@ async def watch_stream(client: EtcdClient, prefix: str, from_revision: int,
             error: Exception = e
         except UnavailableError as e:
             error = e
+        except grpc.aio.UsageError as e:  # the client was closed under the watch
+            raise UnavailableError(f"etcd client closed: {e}") from e
         now = time.monotonic()
         broken_since = broken_since or now
         if now - broken_since > resume_for:

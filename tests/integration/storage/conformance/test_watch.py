@@ -120,3 +120,17 @@ async def test_ttl_expiry_is_a_delete_event(harness: Harness) -> None:
     evs = await take(w, 1)
     await w.aclose()  # type: ignore[attr-defined]
     assert evs[0].type is EventType.DELETE and evs[0].kv.key == kv.key
+
+
+async def test_close_ends_open_watches_with_unavailable(harness: Harness) -> None:
+    from kubelite.storage.interface import UnavailableError
+
+    s, k = harness.store, harness.k
+    w = s.watch(harness.prefix, await s.current_revision())
+    await s.create(k("a"), b"1")
+    assert len(await take(w, 1)) == 1
+    pending = asyncio.ensure_future(w.__anext__())
+    await s.close()
+    with pytest.raises(UnavailableError):
+        async with asyncio.timeout(10):
+            await pending
