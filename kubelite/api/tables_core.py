@@ -218,13 +218,13 @@ ENDPOINTSLICES = Printer([
 ], _slice_row)
 
 CONFIGMAPS = Printer([
-    name_col(), col("Data", "integer", description="Number of keys in this ConfigMap."), age_col(),
+    name_col(), col("Data", description="Number of keys in this ConfigMap."), age_col(),
 ], lambda cm, now: [get(cm, "metadata", "name", default=""),
                     len(cm.get("data") or {}) + len(cm.get("binaryData") or {}), created(cm, now)])
 
 SECRETS = Printer([
     name_col(), col("Type", description="The type of the secret"),
-    col("Data", "integer", description="Number of keys in this Secret."), age_col(),
+    col("Data", description="Number of keys in this Secret."), age_col(),
 ], lambda s, now: [get(s, "metadata", "name", default=""), s.get("type", ""), len(s.get("data") or {}),
                    created(s, now)])
 

@@ -194,9 +194,9 @@ def _deployment_row(d: JsonDict, now: datetime) -> list[Cell]:
 DEPLOYMENTS = Printer([
     name_col(),
     col("Ready", description="Number of the pod with ready state"),
-    col("Up-to-date", "integer", description="Total number of non-terminated pods targeted by this "
+    col("Up-to-date", description="Total number of non-terminated pods targeted by this "
         "deployment that have the desired template spec."),
-    col("Available", "integer", description="Total number of available pods (ready for at least "
+    col("Available", description="Total number of available pods (ready for at least "
         "minReadySeconds) targeted by this deployment."),
     age_col(), *_WIDE_COLS,
 ], _deployment_row)
