@@ -381,6 +381,15 @@ class Builder:
     # -- filesystem steps ---------------------------------------------------------------------------
 
     def _filesystem_step(self, state: ImageState, step: Step, sources: list[Source]) -> LayerRef:
+        """Run the step on a snapshot; any engine failure becomes one line naming the step's line."""
+        try:
+            return self._snapshot_step(state, step, sources)
+        except DockerfileError:
+            raise
+        except _engine_errors() as err:
+            raise DockerfileError(str(err), step.instruction.line, self.dockerfile_name) from None
+
+    def _snapshot_step(self, state: ImageState, step: Step, sources: list[Source]) -> LayerRef:
         from kubelite.build import runstep
 
         line = step.instruction.line
@@ -439,6 +448,12 @@ class Builder:
     # -- the image ----------------------------------------------------------------------------------
 
     def _register(self, state: ImageState, config: dict[str, object]) -> BuildResult:
+        try:
+            return self._write_image(state, config)
+        except _engine_errors() as err:
+            raise BuildError(f"cannot register the image: {err}") from None
+
+    def _write_image(self, state: ImageState, config: dict[str, object]) -> BuildResult:
         image = image_config(state, dict(config))
         blob = self.content.write(image.to_bytes())
         manifest = Manifest(config=Descriptor(media_type=mt.OCI_CONFIG, digest=blob.digest, size=blob.size),
@@ -451,3 +466,13 @@ class Builder:
         tags = tuple(parse_reference(t).familiar() for t in self.request.tags)
         return BuildResult(registered.id, mblob.digest, tags, self.cached, self.executed)
 
+
+
+def _engine_errors() -> tuple[type[Exception], ...]:
+    """The engine's error vocabularies (each a closed set with one-line messages), imported lazily."""
+    from kubelite.runtime.container_errors import ContainerError
+    from kubelite.runtime.content import ContentError
+    from kubelite.runtime.images import ImageError
+    from kubelite.runtime.snapshots import SnapshotError
+
+    return (BuildError, ContainerError, ContentError, ImageError, SnapshotError, OSError, ValueError)

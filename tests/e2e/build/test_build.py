@@ -208,6 +208,11 @@ def test_dockerfile_errors_name_the_line(engine: Engine, tmp_path: str) -> None:
     missing = engine.build(ctx)
     assert missing.returncode == 1 and missing.stderr.startswith("Error: Dockerfile:1: FROM nosuchimage:1")
 
+    write_tree(ctx, {"Dockerfile": "FROM busybox\nUSER nosuchuser\nRUN true\n"})
+    nouser = engine.build(ctx)
+    assert nouser.returncode == 1 and nouser.stderr.startswith("Error: Dockerfile:3: "), nouser.stderr
+    assert "nosuchuser" in nouser.stderr and "Traceback" not in nouser.stderr
+
     write_tree(ctx, {"Dockerfile": "FROM busybox\nCOPY missing.txt /\n"})
     nofile = engine.build(ctx)
     assert nofile.returncode == 1
