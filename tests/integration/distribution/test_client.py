@@ -351,3 +351,24 @@ async def test_pull_rejects_a_corrupted_blob(tmp_path: Path) -> None:
     finally:
         await http.close()
         await server.close()
+
+
+async def test_engine_runtime_pulls_through_the_registry_puller(reg: Harness, tmp_path: Path) -> None:
+    from kubelite.distribution.client.cri import RegistryPuller
+    from kubelite.runtime.container_errors import InvalidArgument, NotFound, RuntimeFailure
+    from kubelite.runtime.cri import EngineRuntime
+
+    digest, _, blobs = await _push_real_image(reg, "cri/app", "v1", [{"f": b"cri"}])
+    engine = str(tmp_path / "engine")
+    runtime = EngineRuntime.open(engine, puller=RegistryPuller(engine, _config(tmp_path)))
+    # the runtime's pull is synchronous: the kubelet calls it from a worker thread
+    image_id = await asyncio.to_thread(runtime.pull_image, f"{_host(reg)}/cri/app:v1")
+    assert image_id == digest_of(blobs[0])
+    assert ImageStore(engine).resolve(f"{_host(reg)}/cri/app:v1").digest == digest
+    with pytest.raises(NotFound):
+        await asyncio.to_thread(runtime.pull_image, f"{_host(reg)}/cri/app:missing")
+    with pytest.raises(InvalidArgument):
+        await asyncio.to_thread(runtime.pull_image, "UPPER/case")
+    with pytest.raises(RuntimeFailure, match="cannot reach registry"):
+        puller = RegistryPuller(engine, ClientConfig(auth_file=tmp_path / "a.json", retries=0))
+        await asyncio.to_thread(puller, "127.0.0.1:1/x:v1")
