@@ -3,7 +3,8 @@
 Public surface (pure: every function returns a new object and leaves its input alone):
 
 - :func:`apply_defaults(obj) -> obj` - the scheme defaulters (``SetDefaults_*``) for the object's
-  ``apiVersion``/``kind``; run it on every decoded create/update body, before validation. Pod templates
+  ``apiVersion``/``kind``; run it on every decoded create/update body, before validation. It first
+  canonicalises quantities and times (:func:`kubelite.api.normalize.normalize`), as kube's decode does. Pod templates
   inside workloads get the pod spec defaults too. Unknown kinds come back unchanged (copied).
 - :func:`prepare_for_create(obj) -> obj` - the registry strategies' ``PrepareForCreate`` beyond
   defaults: pods get status ``{phase: Pending, qosClass}`` plus the admission defaults (service account
@@ -30,6 +31,7 @@ from kubelite.api.defaults_pod import (
     image_pull_policy,
     pod_qos_class,
 )
+from kubelite.api.normalize import normalize
 
 JsonDict = dict[str, Any]
 
@@ -236,7 +238,7 @@ _DEFAULTERS: dict[tuple[str, str], Callable[[JsonDict], None]] = {
 
 
 def apply_defaults(obj: JsonDict) -> JsonDict:
-    out = copy.deepcopy(obj)
+    out = normalize(obj)
     fn = _DEFAULTERS.get((str(out.get("apiVersion", "")), str(out.get("kind", ""))))
     if fn is not None:
         fn(out)
