@@ -221,6 +221,11 @@ class EtcdCluster:
             "--log-level",
             "warn",
         ]
+        # setpriv (util-linux) makes the kernel SIGKILL etcd when the spawning thread's process dies,
+        # so a killed test run leaves no etcd behind on a shared machine.
+        setpriv = shutil.which("setpriv")
+        if setpriv is not None:
+            args = [setpriv, "--pdeathsig", "KILL", "--", *args]
         if self.tls is not None:
             args += ["--cert-file", str(self.tls.server_cert), "--key-file", str(self.tls.server_key),
                      "--trusted-ca-file", str(self.tls.ca), "--client-cert-auth"]
