@@ -130,7 +130,7 @@ class EventCorrelator:
         seen = self._seen.get(key)
         if seen is None:
             return Correlation(event, key)
-        out = copy.deepcopy(event)
+        out = dict(event, metadata=dict(event["metadata"]))  # only top-level fields change
         out["count"] = seen.count + 1
         out["firstTimestamp"] = seen.first_timestamp
         out["metadata"]["name"] = seen.name
@@ -153,8 +153,7 @@ class EventCorrelator:
         if len(agg.messages) < AGGREGATE_MAX_EVENTS:
             return event, event_key(event)
         # Too many variants: fold them into one Event keyed without its message.
-        out = copy.deepcopy(event)
-        out["message"] = COMBINED_PREFIX + str(event.get("message", ""))
+        out = dict(event, message=COMBINED_PREFIX + str(event.get("message", "")))
         return out, key
 
     def _allow(self, event: JsonDict, now: float) -> bool:

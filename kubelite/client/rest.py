@@ -129,7 +129,8 @@ class Client:
     """An API server connection: config in, nothing started until ``async with`` (or :meth:`open`)."""
 
     def __init__(self, config: ClientConfig, *, clock: Clock | None = None, retry: RetryPolicy | None = None,
-                 user_agent: str = f"kubelite/{__version__}", timeout: float = 60.0) -> None:
+                 user_agent: str = f"kubelite/{__version__}", timeout: float = 60.0,
+                 max_concurrent_requests: int = 32) -> None:
         self.config = config
         self.clock: Clock = clock or RealClock()
         self.retry = retry or RetryPolicy()
@@ -137,6 +138,10 @@ class Client:
         self.timeout = timeout
         self._session: aiohttp.ClientSession | None = None
         self._ssl: ssl.SSLContext | bool = True
+        # HTTP/1.1 has no multiplexing: without a bound, a burst of 500 creates opens 500 TLS connections
+        # (a handshake each). Bounding ordinary requests lets them queue for kept-alive connections;
+        # streams (watch, log) hold a connection for minutes and are not counted, so they never starve.
+        self._request_slots = asyncio.Semaphore(max_concurrent_requests)
 
     @classmethod
     def from_kubeconfig(cls, path: str | Path, *, context: str | None = None, **kwargs: Any) -> Client:
@@ -235,7 +240,7 @@ class Client:
     async def _once(self, method: str, path: str, *, params: dict[str, str], data: bytes | None,
                     headers: dict[str, str] | None, request_timeout: float | None) -> Any:
         try:
-            async with self.session.request(
+            async with self._request_slots, self.session.request(
                 method, self._url(path), params=params, data=data,
                 timeout=aiohttp.ClientTimeout(total=request_timeout or self.timeout),
                 **self._request_kwargs(headers),

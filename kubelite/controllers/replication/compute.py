@@ -8,12 +8,13 @@ ReplicationControllers, a ``LabelSelector`` for ReplicaSets).
 
 from __future__ import annotations
 
-import copy
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
+
+import orjson
 
 from kubelite.api.meta import controller_ref, owner_reference, parse_time
 from kubelite.api.selectors import LabelSelector, SelectorError, from_label_selector
@@ -232,7 +233,8 @@ def slow_start_batches(count: int, initial: int = SLOW_START_INITIAL_BATCH) -> l
 def pod_from_template(owner: JsonDict) -> JsonDict:
     """A new pod for ``owner``: the template's labels, annotations and spec, named ``<owner>-<random>``
     by the server, with ``owner`` as its controller."""
-    template = copy.deepcopy((owner.get("spec") or {}).get("template") or {})
+    # A JSON round trip copies plain JSON several times faster than copy.deepcopy (this runs per pod).
+    template = orjson.loads(orjson.dumps((owner.get("spec") or {}).get("template") or {}))
     tmeta = template.get("metadata") or {}
     meta: JsonDict = {
         "generateName": f"{_meta(owner).get('name', '')}-",
