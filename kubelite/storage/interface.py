@@ -22,7 +22,18 @@ Guarantees a backend must give:
 - ``compact(revision)`` forgets superseded history at or below ``revision``; reads and watches below it
   raise :class:`CompactedError`.
 
-Errors form a closed vocabulary (below); only the API server turns them into HTTP statuses.
+- ``revision=None`` (or ``0``) on ``get``/``list`` means "now"; an explicit revision above the current
+  one raises :class:`FutureRevisionError`.
+- ``ttl`` (seconds) makes the key expire: it is deleted, with a normal DELETE event, about ``ttl``
+  seconds after the write that carried it (a later write without ``ttl`` cancels that).
+- Closing the store ends open watches with :class:`UnavailableError`.
+
+Errors form a closed vocabulary (below); only the API server turns them into HTTP statuses
+(KeyExists 409 AlreadyExists, KeyNotFound 404, Conflict 409, Compacted 410, TooLarge 413,
+FutureRevision 504 "Too large resource version", Unavailable 503).
+
+Backends: :mod:`.memory`, :mod:`.sqlite` (the default), :mod:`.etcd`; :func:`kubelite.storage.open_storage`
+picks one from a URL. The conformance suite is ``tests/integration/storage/conformance``.
 """
 
 from __future__ import annotations
