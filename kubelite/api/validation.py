@@ -21,6 +21,7 @@ from typing import Any
 from kubelite.api.meta import (
     is_dns1123_label,
     is_dns1123_subdomain,
+    is_qualified_name,
     regex_error,
     validate_annotations,
     validate_labels,
@@ -346,7 +347,34 @@ def _event(obj: JsonDict) -> list[FieldError]:
     return []
 
 
+TAINT_EFFECTS = ["NoExecute", "NoSchedule", "PreferNoSchedule"]
+
+
+def _node(obj: JsonDict) -> list[FieldError]:
+    errs: list[FieldError] = []
+    seen: set[tuple[Any, Any]] = set()
+    for i, taint in enumerate((obj.get("spec") or {}).get("taints") or []):
+        p = f"spec.taints[{i}]"
+        if not isinstance(taint, dict):
+            continue
+        key = taint.get("key")
+        if not key:
+            errs.append(required(f"{p}.key"))
+        else:
+            errs += [invalid_value(f"{p}.key", key, m) for m in is_qualified_name(str(key))]
+        effect = taint.get("effect")
+        if not effect:
+            errs.append(required(f"{p}.effect"))
+        elif effect not in TAINT_EFFECTS:
+            errs.append(not_supported(f"{p}.effect", effect, TAINT_EFFECTS))
+        if (key, effect) in seen:
+            errs.append(duplicate(p, taint))
+        seen.add((key, effect))
+    return errs
+
+
 _VALIDATORS: dict[str, Validator] = {
+    "Node": _node,
     "Pod": _pod,
     "Deployment": _workload("Deployment"),
     "ReplicaSet": _workload("ReplicaSet"),
@@ -400,6 +428,11 @@ def validate_update(old: JsonDict, new: JsonDict) -> list[FieldError]:
                                             "'replicas', 'ordinals', 'template', 'updateStrategy', "
                                             "'persistentVolumeClaimRetentionPolicy' and 'minReadySeconds' "
                                             "are forbidden"))
+    elif kind == "Node":
+        for key in ("podCIDR", "providerID"):
+            if old_spec.get(key) and old_spec.get(key) != new_spec.get(key):
+                errs.append(forbidden_field(f"spec.{key}", f"node updates may not change {key} except from "
+                                            '"" to valid'))
     elif kind == "Job":
         errs += _immutable(old_spec.get("selector"), new_spec.get("selector"), "spec.selector")
         if not new_spec.get("suspend"):

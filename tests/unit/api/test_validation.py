@@ -177,3 +177,17 @@ def test_template_labels_service_ips_and_hostnames() -> None:
     p = pod()
     p["spec"]["hostname"] = "Bad_Host"
     assert [e.field for e in validate(p)] == ["spec.hostname"]
+
+
+def test_node_taints_and_immutable_pod_cidr() -> None:
+    node: dict[str, Any] = {"apiVersion": "v1", "kind": "Node", "metadata": {"name": "n1"},
+                            "spec": {"podCIDR": "10.244.0.0/24", "taints": [
+                                {"key": "a", "effect": "NoSchedule"}, {"key": "a", "effect": "NoSchedule"},
+                                {"key": "b", "effect": "Sometimes"}]}}
+    assert [(e.field, e.type) for e in validate(node)] == [
+        ("spec.taints[1]", "FieldValueDuplicate"), ("spec.taints[2].effect", "FieldValueNotSupported")]
+    ok = copy.deepcopy(node)
+    ok["spec"]["taints"] = []
+    moved = copy.deepcopy(ok)
+    moved["spec"]["podCIDR"] = "10.245.0.0/24"
+    assert [e.field for e in validate_update(ok, moved)] == ["spec.podCIDR"]
