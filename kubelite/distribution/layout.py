@@ -92,3 +92,23 @@ def write_image(layout: Path, layers: list[dict[str, bytes]], *, tag: str = "lat
     index_path.write_text(json.dumps(index, sort_keys=True))
     return BuiltImage(manifest_digest, len(manifest), config_digest,
                       tuple(str(d["digest"]) for d in descriptors))
+
+
+def write_index(layout: Path, images: list[tuple[BuiltImage, str]], *, tag: str) -> str:
+    """Add an image index over already written images (each with its ``os/arch``) under ``tag``."""
+    manifests = []
+    for image, platform in images:
+        os_name, _, arch = platform.partition("/")
+        manifests.append({"mediaType": OCI_MANIFEST, "digest": image.manifest_digest,
+                          "size": image.manifest_size, "platform": {"architecture": arch, "os": os_name}})
+    body = json.dumps({"schemaVersion": 2, "mediaType": OCI_INDEX, "manifests": manifests},
+                      sort_keys=True).encode()
+    digest = _write_blob(layout, body)
+    index_path = layout / "index.json"
+    index: dict[str, Any] = json.loads(index_path.read_text())
+    index["manifests"] = [m for m in index["manifests"]
+                          if m.get("annotations", {}).get("org.opencontainers.image.ref.name") != tag]
+    index["manifests"].append({"mediaType": OCI_INDEX, "digest": digest, "size": len(body),
+                               "annotations": {"org.opencontainers.image.ref.name": tag}})
+    index_path.write_text(json.dumps(index, sort_keys=True))
+    return digest
