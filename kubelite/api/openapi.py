@@ -162,8 +162,7 @@ def _closure(roots: set[str]) -> dict[str, JsonDict]:
         if td is not None:
             schemas[name] = _struct_schema(td, used)
         else:
-            for short, (full, schema) in _NAMED_SCALARS.items():
-                del short
+            for full, schema in _NAMED_SCALARS.values():
                 if full == name:
                     schemas[name] = dict(schema)
             if name in _EXTRA_SCHEMAS:

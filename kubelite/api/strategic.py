@@ -126,7 +126,7 @@ def _merge_map(
             original[key] = value
 
     for field, order in orders.items():
-        sub, _, merge_key = _field_ref(ctx, field)
+        _, _, merge_key = _field_ref(ctx, field)
         if isinstance(original.get(field), list):
             original[field] = _apply_order(original[field], order, merge_key)
     return original
