@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -162,3 +163,71 @@ def load_kubeconfig(path: str | Path) -> Kubeconfig:
     except yaml.YAMLError as err:
         raise KubeconfigError(f"kubeconfig {p} is not valid YAML: {err}") from None
     return parse_kubeconfig(doc, p.parent.resolve())
+
+
+SERVICE_ACCOUNT_DIR = Path("/var/run/secrets/kubernetes.io/serviceaccount")
+
+
+def in_cluster_config(env: Mapping[str, str], sa_dir: Path = SERVICE_ACCOUNT_DIR) -> ClientConfig:
+    """The config of a process running in a pod: ``KUBERNETES_SERVICE_HOST``/``_PORT`` plus the
+    ServiceAccount token, CA and namespace mounted at ``sa_dir`` (``rest.InClusterConfig``)."""
+    host, port = env.get("KUBERNETES_SERVICE_HOST"), env.get("KUBERNETES_SERVICE_PORT")
+    if not host or not port:
+        raise KubeconfigError("not running in a cluster: KUBERNETES_SERVICE_HOST/PORT are not set")
+    try:
+        token = (sa_dir / "token").read_text().strip()
+        ca = (sa_dir / "ca.crt").read_bytes()
+    except OSError as err:
+        raise KubeconfigError(f"in-cluster credentials unreadable: {err.filename}: {err.strerror}") from None
+    try:
+        namespace = (sa_dir / "namespace").read_text().strip() or "default"
+    except OSError:
+        namespace = "default"
+    bracketed = f"[{host}]" if ":" in host else host  # IPv6
+    return ClientConfig(server=f"https://{bracketed}:{port}", namespace=namespace, ca_data=ca, token=token)
+
+
+def merge_kubeconfigs(configs: list[Kubeconfig]) -> Kubeconfig:
+    """kubectl's merge of ``KUBECONFIG=a:b``: the first file defining a name wins, as does the first
+    ``current-context``. Relative paths stay relative to the file that held them: entries are resolved
+    against their own file's directory before merging."""
+    if not configs:
+        raise KubeconfigError("no kubeconfig files to merge")
+    clusters: dict[str, JsonDict] = {}
+    users: dict[str, JsonDict] = {}
+    contexts: dict[str, JsonDict] = {}
+    current = ""
+    for cfg in configs:
+        for name, body in cfg.clusters.items():
+            clusters.setdefault(name, _absolute(body, cfg.base_dir, ("certificate-authority",)))
+        for name, body in cfg.users.items():
+            users.setdefault(name, _absolute(body, cfg.base_dir, ("client-certificate", "client-key", "tokenFile")))
+        for name, body in cfg.contexts.items():
+            contexts.setdefault(name, body)
+        current = current or cfg.current_context
+    return Kubeconfig(clusters, users, contexts, current, configs[0].base_dir)
+
+
+def _absolute(section: JsonDict, base: Path, keys: tuple[str, ...]) -> JsonDict:
+    out = dict(section)
+    for key in keys:
+        value = out.get(key)
+        if value and not Path(str(value)).expanduser().is_absolute():
+            out[key] = str(base / str(value))
+    return out
+
+
+def default_client_config(env: Mapping[str, str], *, context: str | None = None,
+                          home: Path | None = None) -> ClientConfig:
+    """kubectl's loading rules: ``$KUBECONFIG`` (a ``:``-separated list, merged), else
+    ``~/.kube/config``, else the in-cluster ServiceAccount."""
+    listed = [p for p in (env.get("KUBECONFIG") or "").split(":") if p]
+    if listed:
+        existing = [Path(p).expanduser() for p in listed if Path(p).expanduser().exists()]
+        if not existing:
+            raise KubeconfigError(f"none of the KUBECONFIG files exist: {env['KUBECONFIG']}")
+        return merge_kubeconfigs([load_kubeconfig(p) for p in existing]).resolve(context)
+    default = (home or Path.home()) / ".kube" / "config"
+    if default.exists():
+        return load_kubeconfig(default).resolve(context)
+    return in_cluster_config(env)

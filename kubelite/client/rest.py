@@ -46,7 +46,7 @@ from kubelite.client.errors import (
     TransportError,
     from_status,
 )
-from kubelite.client.kubeconfig import ClientConfig, load_kubeconfig
+from kubelite.client.kubeconfig import ClientConfig, default_client_config, load_kubeconfig
 
 if TYPE_CHECKING:
     from kubelite.client.resource import ResourceClient
@@ -147,6 +147,11 @@ class Client:
     def from_kubeconfig(cls, path: str | Path, *, context: str | None = None, **kwargs: Any) -> Client:
         """A client for ``context`` (default: current-context) of the kubeconfig at ``path``."""
         return cls(load_kubeconfig(path).resolve(context), **kwargs)
+
+    @classmethod
+    def from_environment(cls, *, context: str | None = None, **kwargs: Any) -> Client:
+        """A client found as kubectl finds one: ``$KUBECONFIG``, ``~/.kube/config``, then in-cluster."""
+        return cls(default_client_config(os.environ, context=context), **kwargs)
 
     @property
     def namespace(self) -> str:

@@ -98,3 +98,55 @@ def test_insecure_and_token_file(tmp_path: Path) -> None:
     assert not cfg.uses_tls
     with pytest.raises(KubeconfigError, match="cannot read"):
         load_kubeconfig(tmp_path / "missing")
+
+
+def test_in_cluster_config(tmp_path: Path) -> None:
+    from kubelite.client.kubeconfig import in_cluster_config
+
+    (tmp_path / "token").write_text("sa-token\n")
+    (tmp_path / "ca.crt").write_bytes(b"CA")
+    (tmp_path / "namespace").write_text("team")
+    env = {"KUBERNETES_SERVICE_HOST": "10.96.0.1", "KUBERNETES_SERVICE_PORT": "443"}
+    cfg = in_cluster_config(env, tmp_path)
+    assert (cfg.server, cfg.token, cfg.ca_data, cfg.namespace) == ("https://10.96.0.1:443", "sa-token", b"CA", "team")
+    assert in_cluster_config({"KUBERNETES_SERVICE_HOST": "fd00::1", "KUBERNETES_SERVICE_PORT": "6443"},
+                             tmp_path).server == "https://[fd00::1]:6443"
+    with pytest.raises(KubeconfigError, match="not running in a cluster"):
+        in_cluster_config({}, tmp_path)
+    with pytest.raises(KubeconfigError, match="unreadable"):
+        in_cluster_config(env, tmp_path / "missing")
+
+
+def test_kubeconfig_env_list_is_merged_first_wins(tmp_path: Path) -> None:
+    import yaml
+
+    from kubelite.client.kubeconfig import default_client_config
+
+    a, b = tmp_path / "a", tmp_path / "b"
+    a.mkdir()
+    b.mkdir()
+    (b / "ca.crt").write_bytes(b"CA-B")
+    (a / "config").write_text(yaml.safe_dump({
+        "clusters": [{"name": "shared", "cluster": {"server": "https://from-a"}}],
+        "users": [{"name": "u", "user": {"token": "tok-a"}}],
+        "contexts": [{"name": "ctx-a", "context": {"cluster": "shared", "user": "u"}}],
+    }))
+    (b / "config").write_text(yaml.safe_dump({
+        "clusters": [{"name": "shared", "cluster": {"server": "https://from-b"}},
+                     {"name": "only-b", "cluster": {"server": "https://b", "certificate-authority": "ca.crt"}}],
+        "contexts": [{"name": "ctx-b", "context": {"cluster": "only-b", "user": "u"}}],
+        "current-context": "ctx-b",
+    }))
+    env = {"KUBECONFIG": f"{a / 'config'}:{tmp_path / 'nope'}:{b / 'config'}"}
+    cfg = default_client_config(env)
+    assert cfg.server == "https://b" and cfg.token == "tok-a"
+    assert cfg.ca_data == b"CA-B", "relative paths resolve against the file that held them"
+    assert default_client_config(env, context="ctx-a").server == "https://from-a"
+    with pytest.raises(KubeconfigError, match="none of the KUBECONFIG"):
+        default_client_config({"KUBECONFIG": str(tmp_path / "nope")})
+    home = tmp_path / "home"
+    (home / ".kube").mkdir(parents=True)
+    doc = yaml.safe_load((a / "config").read_text())
+    doc["current-context"] = "ctx-a"
+    (home / ".kube" / "config").write_text(yaml.safe_dump(doc))
+    assert default_client_config({}, home=home).server == "https://from-a"
