@@ -39,7 +39,7 @@ _HISTORY_PAGE = 1000
 
 @dataclass(frozen=True)
 class MemoryConfig:
-    compaction: CompactionConfig = field(default_factory=lambda: CompactionConfig(interval=0))
+    compaction: CompactionConfig = field(default_factory=CompactionConfig)  # on, as for SQLite
 
 
 class MemoryStorage:
