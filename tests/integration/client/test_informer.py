@@ -173,3 +173,17 @@ async def test_factory_shares_informers_and_feeds_a_workqueue(client: Client) ->
         queue.shut_down()
         for t in tasks:  # stop the informers
             t.cancel()
+
+
+async def test_field_selector_informer_follows_binding(client: Client) -> None:
+    """What a kubelet does: watch only the pods bound to its node."""
+    pods = client.resource("v1", "pods")
+    await pods.create({"metadata": {"name": "later"}, "spec": {"containers": [{"name": "c", "image": "x"}]}})
+    inf = Informer(pods, field_selector="spec.nodeName=node-7")
+    rec = Recorder()
+    inf.add_event_handler(rec.add, rec.update, rec.delete)
+    async with running(inf):
+        assert await inf.wait_synced(10)
+        assert len(inf.store) == 0
+        await pods.bind("later", "node-7")
+        await eventually(lambda: rec.events == [("add", "default/later")], what="the bound pod to appear")
