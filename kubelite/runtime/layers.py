@@ -38,7 +38,7 @@ import stat
 import tarfile
 import threading
 import zlib
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import BinaryIO
 
@@ -83,56 +83,47 @@ class LayerInfo:
 # Reading: a decompressing, hashing reader thread feeding the tar parser.
 
 
-class _HashingDecompressor(threading.Thread):
-    """Reads ``src``, hashes it, decompresses (gzip, multi-member) and hashes the output, in a thread."""
+class _Decoder:
+    """Reads ``src``, hashes it, decompresses (gzip, multi-member) and hashes the output."""
 
     def __init__(self, src: BinaryIO, first: bytes, compression: str) -> None:
-        super().__init__(name="layer-decompress", daemon=True)
         self.src = src
         self.first = first
         self.compression = compression
-        self.out: queue.Queue[bytes | BaseException | None] = queue.Queue(maxsize=16)
         self.digest = hashlib.sha256()
         self.diff = hashlib.sha256()
         self.compressed_size = 0
         self.size = 0
-        self.stop = threading.Event()
 
-    def _emit(self, data: bytes) -> None:
-        if data:
-            self.diff.update(data)
-            self.size += len(data)
-            while not self.stop.is_set():
-                try:
-                    self.out.put(data, timeout=0.1)
-                    return
-                except queue.Full:
-                    continue
-
-    def run(self) -> None:
+    def chunks(self) -> Iterator[bytes]:
+        """The uncompressed stream, in chunks; raises :class:`LayerFormatError` on bad gzip."""
         try:
-            self._pump()
-            self.out.put(None)
+            yield from self._chunks()
         except zlib.error as err:
-            self.out.put(LayerFormatError(f"layer is not valid gzip data: {err}"))
-        except BaseException as err:
-            self.out.put(err)
+            raise LayerFormatError(f"layer is not valid gzip data: {err}") from None
 
-    def _pump(self) -> None:
+    def _out(self, data: bytes) -> bytes:
+        self.diff.update(data)
+        self.size += len(data)
+        return data
+
+    def _chunks(self) -> Iterator[bytes]:
         dec = zlib.decompressobj(31) if self.compression == "gzip" else None
         in_member = False
         chunk = self.first
-        while chunk and not self.stop.is_set():
+        while chunk:
             self.digest.update(chunk)
             self.compressed_size += len(chunk)
             if dec is None:
-                self._emit(chunk)
+                yield self._out(chunk)
                 chunk = self.src.read(CHUNK)
                 continue
             data = chunk
             while data:
                 in_member = True
-                self._emit(dec.decompress(data))
+                out = dec.decompress(data)
+                if out:
+                    yield self._out(out)
                 data = b""
                 if dec.eof:  # another gzip member may follow (pigz, concatenated streams)
                     in_member = False
@@ -141,15 +132,54 @@ class _HashingDecompressor(threading.Thread):
                     if data and not data.startswith(GZIP_MAGIC[:len(data)]):
                         data = b""  # trailing garbage after the last member is ignored, as gzip does
             chunk = self.src.read(CHUNK)
-        if in_member and not self.stop.is_set():
+        if in_member:
             raise LayerFormatError("layer is truncated: the gzip stream ends early")
 
 
-class _QueueReader:
-    """A minimal readable file over the decompressor's chunks, for ``tarfile`` in stream mode."""
+class _Threaded:
+    """Runs a chunk iterator in a thread, handing chunks over a bounded queue."""
 
-    def __init__(self, worker: _HashingDecompressor) -> None:
-        self.worker = worker
+    def __init__(self, chunks: Iterator[bytes]) -> None:
+        self.source = chunks
+        self.out: queue.Queue[bytes | BaseException | None] = queue.Queue(maxsize=16)
+        self.stop = threading.Event()
+        self.thread = threading.Thread(target=self._run, name="layer-decompress", daemon=True)
+        self.thread.start()
+
+    def _run(self) -> None:
+        try:
+            for chunk in self.source:
+                while not self.stop.is_set():
+                    try:
+                        self.out.put(chunk, timeout=0.1)
+                        break
+                    except queue.Full:
+                        continue
+                if self.stop.is_set():
+                    return
+            self.out.put(None)
+        except BaseException as err:
+            self.out.put(err)
+
+    def __iter__(self) -> Iterator[bytes]:
+        while True:
+            item = self.out.get()
+            if item is None:
+                return
+            if isinstance(item, BaseException):
+                raise item
+            yield item
+
+    def close(self) -> None:
+        self.stop.set()
+        self.thread.join()
+
+
+class _ChunkReader:
+    """A minimal readable file over an iterator of chunks, for ``tarfile`` in stream mode."""
+
+    def __init__(self, chunks: Iterable[bytes]) -> None:
+        self.it = iter(chunks)
         self.buf = b""
         self.pos = 0
         self.eof = False
@@ -157,13 +187,10 @@ class _QueueReader:
     def _fill(self) -> bool:
         if self.eof:
             return False
-        item = self.worker.out.get()
+        item = next(self.it, None)
         if item is None:
             self.eof = True
             return False
-        if isinstance(item, BaseException):
-            self.eof = True
-            raise item
         self.buf = self.buf[self.pos:] + item if self.pos < len(self.buf) else item
         self.pos = 0
         return True
@@ -427,7 +454,7 @@ def _rmtree(path: str) -> None:
 
 
 def unpack_layer(src: BinaryIO, dest: str, *, whiteouts: str = "overlay",
-                 same_owner: bool | None = None) -> UnpackResult:
+                 same_owner: bool | None = None, threads: bool = False) -> UnpackResult:
     """Unpack the (gzip or plain) layer tar ``src`` into the directory ``dest``, safely.
 
     On error the caller owns ``dest`` in its partial state (the snapshotter unpacks into a temp dir
@@ -438,9 +465,9 @@ def unpack_layer(src: BinaryIO, dest: str, *, whiteouts: str = "overlay",
     compression = detect_compression(first)
     if compression == "zstd":
         raise LayerFormatError("zstd-compressed layers are not supported")
-    worker = _HashingDecompressor(src, first, compression)
-    worker.start()
-    reader = _QueueReader(worker)
+    decoder = _Decoder(src, first, compression)
+    threaded = _Threaded(decoder.chunks()) if threads else None
+    reader = _ChunkReader(threaded if threaded is not None else decoder.chunks())
     unpacker = _Unpacker(dest, whiteouts, os.geteuid() == 0 if same_owner is None else same_owner)
     try:
         try:
@@ -454,13 +481,13 @@ def unpack_layer(src: BinaryIO, dest: str, *, whiteouts: str = "overlay",
         reader.drain()
         unpacker.finish()
     finally:
-        worker.stop.set()
-        worker.join()
-    if unpacker.entries == 0 and worker.size == 0:
+        if threaded is not None:
+            threaded.close()
+    if unpacker.entries == 0 and decoder.size == 0:
         raise LayerFormatError("layer is empty: not a tar archive")
-    return UnpackResult(diff_id="sha256:" + worker.diff.hexdigest(),
-                        digest="sha256:" + worker.digest.hexdigest(),
-                        compressed_size=worker.compressed_size, size=worker.size,
+    return UnpackResult(diff_id="sha256:" + decoder.diff.hexdigest(),
+                        digest="sha256:" + decoder.digest.hexdigest(),
+                        compressed_size=decoder.compressed_size, size=decoder.size,
                         entries=unpacker.entries)
 
 
