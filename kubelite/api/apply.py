@@ -30,6 +30,7 @@ from kubelite.api.fieldpath import (
     element_key,
     field_set,
     from_fields_v1,
+    missing_keys,
     path_string,
     remove_path,
     to_fields_v1,
@@ -38,7 +39,7 @@ from kubelite.api.fieldpath import (
 from kubelite.api.json_patch import json_equal
 from kubelite.api.meta import format_time
 from kubelite.api.schema import SCHEMA, Field, TypeRef
-from kubelite.api.status import ApiError, _status, go_quote
+from kubelite.api.status import ApiError, _status, bad_request, go_quote
 
 JsonDict = dict[str, Any]
 Entry = tuple[JsonDict, set[Path]]
@@ -175,6 +176,12 @@ def server_side_apply(
     subresource: str = "",
 ) -> JsonDict:
     type_name = _type_name(applied, live)
+    problems = missing_keys(applied, type_name)
+    if problems:
+        group, _, version = str(applied.get("apiVersion", "")).rpartition("/")
+        gv = f"{group}/{version}" if group else version
+        raise bad_request(f"failed to create typed patch object ({gv}, Kind={applied.get('kind', '')}): "
+                          + problems[0])
     base = copy.deepcopy(live) if live else {}
     entries = managed_fields(live)
     applied_set = field_set(applied, type_name, subresource)

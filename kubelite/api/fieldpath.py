@@ -16,6 +16,7 @@ Public surface:
 - :func:`value_at(obj, path) -> (found, value)` and :func:`remove_path(obj, path)` (in place).
 - :func:`path_string(path)` - ``.spec.containers[name="nginx"].image``, as conflicts are reported.
 - :func:`meta_at(type_name, path)` - the schema ``Field`` a path ends at (None when unknown).
+- :func:`missing_keys(obj, type_name)` - list-map elements without their key fields (apply rejects them).
 """
 
 from __future__ import annotations
@@ -105,6 +106,35 @@ def _walk(value: Any, meta: Field | None, prefix: Path, out: set[Path]) -> None:
                 out.add(prefix)
             return
     out.add(prefix)
+
+
+def missing_keys(obj: dict[str, Any], type_name: str | None) -> list[str]:
+    """Associative-list elements that omit a key field, worded as structured-merge-diff words it."""
+    out: list[str] = []
+    ref = TypeRef("ref", type_name) if type_name else None
+    for key, value in obj.items():
+        _missing(value, _child_field(ref, key), "." + key, out)
+    return out
+
+
+def _missing(value: Any, meta: Field | None, path: str, out: list[str]) -> None:
+    if meta is None:
+        return
+    tref = meta.type
+    if isinstance(value, dict) and tref.kind in ("ref", "map"):
+        for k, v in value.items():
+            _missing(v, _child_field(tref, k), f"{path}.{k}", out)
+    elif isinstance(value, list) and tref.kind == "list":
+        elem_ref = tref.elem
+        for i, item in enumerate(value):
+            if meta.list_type == "map" and isinstance(item, dict):
+                for key in meta.list_keys:
+                    if key not in item and key not in KEY_DEFAULTS:
+                        out.append(f"{path}: element {i}: associative list with keys has an element that "
+                                   f'omits key field "{key}" (and doesn\'t have default value)')
+            if isinstance(item, dict) and elem_ref is not None:
+                for k, v in item.items():
+                    _missing(v, _child_field(elem_ref, k), f"{path}[{i}].{k}", out)
 
 
 def meta_at(type_name: str | None, path: Path) -> Field | None:

@@ -139,3 +139,16 @@ def test_apply_ignores_status_on_the_main_resource_and_spec_on_status() -> None:
     assert out["status"] == {"replicas": 3} and out["spec"]["replicas"] == 1
     entry = next(e for e, _ in managed_fields(out) if e["manager"] == "controller")
     assert entry["subresource"] == "status"
+
+
+def test_apply_rejects_list_elements_without_their_key() -> None:
+    bad = deploy()
+    del bad["spec"]["template"]["spec"]["containers"][0]["name"]
+    with pytest.raises(ApiError) as info:
+        server_side_apply(None, bad, "kubectl", False, NOW)
+    assert info.value.code == 400
+    assert info.value.message == (
+        "failed to create typed patch object (apps/v1, Kind=Deployment): .spec.template.spec.containers: "
+        'element 0: associative list with keys has an element that omits key field "name" (and doesn\'t '
+        "have default value)"
+    )
