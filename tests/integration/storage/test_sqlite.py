@@ -154,3 +154,17 @@ async def test_ttl_survives_restart(tmp_path: Path) -> None:
         assert await s2.get("/events/e2") is not None
     finally:
         await s2.close()
+
+
+async def test_writer_runs_wal_with_full_sync(tmp_path: Path) -> None:
+    """Acknowledged = durable rests on these two settings: check they are really in effect."""
+    s = SQLiteStorage(SQLiteConfig(str(tmp_path / "state.db")))
+    await s.start()
+    try:
+        writer = s._writer
+        assert writer is not None and writer._conn is not None
+        assert writer._conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+        assert writer._conn.execute("PRAGMA synchronous").fetchone()[0] == 2  # FULL
+        assert writer._conn.execute("PRAGMA auto_vacuum").fetchone()[0] == 2  # INCREMENTAL
+    finally:
+        await s.close()
