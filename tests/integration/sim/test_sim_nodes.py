@@ -36,6 +36,11 @@ async def test_nodes_register_heartbeat_and_run_pods(tmp_path: Path) -> None:
                 assert next(c for c in node["status"]["conditions"] if c["type"] == "Ready")["status"] == "True"
 
                 leases = client.resource("coordination.k8s.io/v1", "leases")
+
+                async def leased() -> bool:
+                    return len((await leases.list("kube-node-lease"))["items"]) == 3
+
+                await eventually(leased, "three leases")
                 first = (await leases.get("sim-node-0", "kube-node-lease"))["spec"]["renewTime"]
 
                 async def renewed() -> bool:
