@@ -12,7 +12,9 @@ Public surface:
   with ``force`` the other managers lose those fields.
 - :func:`track_update(old, new, manager, now, *, operation="Update", subresource="") -> dict` - what the
   server calls on every create/update/patch that is not an apply: ``new`` with managedFields where
-  ``manager`` owns every field it changed and nobody owns removed fields.
+  ``manager`` owns every field it changed and nobody owns removed fields. managedFields present in
+  ``new`` (not for subresources) are the starting point, as in kube (kubectl's client-side-apply to
+  server-side-apply migration rewrites them with a JSON patch).
 - :func:`managed_fields(obj)` - parsed entries ``[(entry_dict, paths)]``.
 
 The caller (API server) keeps creation-vs-update, resourceVersion checks, defaulting and validation;
@@ -242,11 +244,16 @@ def track_update(
     changed: set[Path] = set()
     for path in new_set:
         found, before = value_at(old or {}, path)
-        _, after = value_at(new, path)
-        if not found or not json_equal(before, after):
+        if not found:
+            changed.add(path)
+        elif path[-1].startswith("f:") and not json_equal(before, value_at(new, path)[1]):
+            # a list element (k:/v:) is "changed" only by appearing; its fields speak for themselves
             changed.add(path)
     removed = old_set - new_set
-    entries = managed_fields(old) if old else managed_fields(new)
+    # Like kube's FieldManager.Update: managedFields sent with the request (not to a subresource) are
+    # taken as given, which is how clients reset or migrate ownership; otherwise the live object's.
+    sent = managed_fields(new)
+    entries = sent if (sent and not subresource) or old is None else managed_fields(old)
     api_version = str(new.get("apiVersion", ""))
     identity = (manager, operation, api_version, subresource)
     out: list[Entry] = []

@@ -1,3 +1,4 @@
+import copy
 from datetime import UTC, datetime
 from typing import Any
 
@@ -152,3 +153,25 @@ def test_apply_rejects_list_elements_without_their_key() -> None:
         'element 0: associative list with keys has an element that omits key field "name" (and doesn\'t '
         "have default value)"
     )
+
+
+def test_update_of_one_container_field_does_not_take_the_element() -> None:
+    created = track_update(None, deploy(), "kubectl-create", NOW)
+    changed = copy.deepcopy(created)
+    changed["spec"]["template"]["spec"]["containers"][0]["image"] = "nginx:2"
+    out = track_update(created, changed, "kubectl-set", NOW)
+    owners = {e["manager"]: p for e, p in managed_fields(out)}
+    c = ("f:spec", "f:template", "f:spec", "f:containers", 'k:{"name":"c"}')
+    assert owners["kubectl-set"] == {(*c, "f:image")}
+    assert c in owners["kubectl-create"]
+
+
+def test_update_honours_managed_fields_sent_by_the_client() -> None:
+    created = track_update(None, deploy(), "kubectl-client-side-apply", NOW)
+    migrated = copy.deepcopy(created)
+    for entry in migrated["metadata"]["managedFields"]:
+        entry["manager"], entry["operation"] = "kubectl", "Apply"
+    out = track_update(created, migrated, "kubectl", NOW)
+    assert [(e["manager"], e["operation"]) for e, _ in managed_fields(out)] == [("kubectl", "Apply")]
+    applied = server_side_apply(out, deploy(replicas=4), "kubectl", False, NOW)
+    assert applied["spec"]["replicas"] == 4
