@@ -294,12 +294,14 @@ async def iter_lines(resp: aiohttp.ClientResponse, *, skip_blank: bool = True) -
     buf = b""
     try:
         async for chunk in resp.content.iter_any():
-            buf += chunk
-            while True:
-                nl = buf.find(b"\n")
-                if nl < 0:
-                    break
-                line, buf = buf[:nl], buf[nl + 1:]
+            if b"\n" not in chunk:
+                buf += chunk
+                continue
+            # One split per chunk: a busy watch delivers hundreds of events per chunk, and slicing the
+            # remainder line by line would copy it once per event.
+            lines = (buf + chunk).split(b"\n")
+            buf = lines.pop()
+            for line in lines:
                 if line.strip() or not skip_blank:
                     yield line
     except (aiohttp.ClientPayloadError, aiohttp.ClientConnectionError, asyncio.IncompleteReadError) as err:

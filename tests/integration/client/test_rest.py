@@ -208,3 +208,4 @@ async def test_kubeconfig_with_client_certificate_files_and_insecure_mode(api: R
     async with Client.from_kubeconfig(home / "config", context="anon") as c:
         with pytest.raises((errors.UnauthorizedError, errors.ForbiddenError)):
             await c.resource("v1", "namespaces").list()
+

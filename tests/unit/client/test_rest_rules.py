@@ -42,3 +42,25 @@ def test_retry_rules() -> None:
         assert not is_retryable(method, conflict)
     assert is_retryable("GET", unavailable) and not is_retryable("POST", unavailable)
     assert is_retryable("GET", broken) and not is_retryable("PATCH", broken)
+
+
+class _Chunks:
+    """The one attribute of a response iter_lines reads: ``content.iter_any()``."""
+
+    def __init__(self, chunks: list[bytes]) -> None:
+        self.content = self
+        self._chunks = chunks
+
+    async def iter_any(self):  # type: ignore[no-untyped-def]
+        for c in self._chunks:
+            yield c
+
+
+async def test_iter_lines_reassembles_split_and_batched_lines() -> None:
+    from kubelite.client.rest import iter_lines
+
+    chunks = [b'{"a":', b'1}\n{"b":2}\n\n{"c"', b":3}\n", b'{"tail":true}']
+    got = [line async for line in iter_lines(_Chunks(chunks))]  # type: ignore[arg-type]
+    assert got == [b'{"a":1}', b'{"b":2}', b'{"c":3}', b'{"tail":true}']
+    logs = [line async for line in iter_lines(_Chunks([b"one\n\nthree\n"]), skip_blank=False)]  # type: ignore[arg-type]
+    assert logs == [b"one", b"", b"three"]
