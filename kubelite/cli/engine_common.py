@@ -25,10 +25,12 @@ def open_engine(args: Any) -> Engine:
 
 @contextlib.contextmanager
 def engine_errors() -> Iterator[None]:
-    from kubelite.runtime.container_errors import ContainerError, NotFound
+    from kubelite.runtime.container_errors import CommandNotFound, ContainerError, NotFound
 
     try:
         yield
+    except CommandNotFound as err:
+        raise CLIError(str(err), exit_code=127) from None
     except NotFound as err:
         raise CLIError(str(err), exit_code=125 if "image" in str(err) else 1) from None
     except ContainerError as err:

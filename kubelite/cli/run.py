@@ -163,7 +163,23 @@ def run(args: argparse.Namespace) -> int:
                 raise
             print(ctr.id)
             return 0
+        if req.auto_remove and not req.stdin and not req.tty:
+            return direct(engine, ctr.id)
         return foreground(engine, ctr.id, auto_remove=req.auto_remove)
+
+
+def direct(engine: Any, cid: str) -> int:
+    """``run --rm`` in the foreground: runc run with this CLI as the monitor (see runtime/direct.py)."""
+    from kubelite.runtime.direct import run_direct
+
+    try:
+        code = run_direct(engine, cid)
+        final = engine.get(cid)
+        if final.state.oom_killed:
+            print(f"Error: container {final.name} was OOM-killed (memory limit reached)", file=sys.stderr)
+    finally:
+        engine.remove(cid, force=True)
+    return code
 
 
 def foreground(engine: Any, cid: str, *, auto_remove: bool) -> int:

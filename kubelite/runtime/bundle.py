@@ -62,14 +62,22 @@ def teardown_network(engine: Engine, ctr: Container) -> None:
 
 
 def spec_options(engine: Engine, ctr: Container, binds: list[tuple[str, str, bool]]) -> SpecOptions:
+    from kubelite.runtime.container_errors import CommandNotFound
     from kubelite.runtime.network.files import write_files
     from kubelite.runtime.seccomp import default_profile
-    from kubelite.runtime.spec import DEFAULT_CAPS
-    from kubelite.runtime.users import resolve_user
+    from kubelite.runtime.spec import DEFAULT_CAPS, with_default_path
+    from kubelite.runtime.users import find_executable, resolve_user
 
     directory = engine.store.path(ctr.id)
     rootfs = os.path.join(directory, "rootfs")
     hc = ctr.host_config
+    command = ctr.config.args[0]
+    if not find_executable(rootfs, command, with_default_path(ctr.config.env), ctr.config.cwd):
+        raise CommandNotFound(
+            f'exec: "{command}": executable file not found in $PATH'
+            if "/" not in command
+            else f'exec: "{command}": stat {command}: no such file or directory'
+        )
     namespaces: dict[str, str | None] = {"pid": None, "ipc": None, "uts": None, "mount": None}
     if hc.sandbox:
         from kubelite.runtime.sandbox import SandboxStore

@@ -28,6 +28,10 @@ class InvalidArgument(ContainerError):
     """Bad user input: a malformed port, volume, env file, memory size, user..."""
 
 
+class CommandNotFound(InvalidArgument):
+    """The command to run does not exist in the container's filesystem (Docker exits 127 for it)."""
+
+
 class PortInUse(ContainerError):
     """A published host port is bound by another container or a host process."""
 

@@ -15,12 +15,9 @@ from __future__ import annotations
 
 import contextlib
 import os
-import select
 import signal as signals
 import socket
-import subprocess
 from collections.abc import Iterator
-from dataclasses import dataclass, field
 
 from kubelite.runtime import containers as ctrs
 from kubelite.runtime.container_errors import (
@@ -31,80 +28,24 @@ from kubelite.runtime.container_errors import (
     PortInUse,
     RuntimeFailure,
 )
-from kubelite.runtime.containers import Container, PortBinding, Store
+from kubelite.runtime.containers import Container, Store
 from kubelite.runtime.image_source import ImageInfo, ImageSource
 from kubelite.runtime.monitor import MonitorPaths, pid_alive, read_exit, rfc3339, start_monitor
 from kubelite.runtime.network.ipam import NetConf
 from kubelite.runtime.network.kernel import NetKernel
+from kubelite.runtime.requests import (
+    CreateRequest,
+    StartResult,
+    merge_env,
+    parse_volume,
+    signal_name,
+    signal_number,
+    wait_pid_exit,
+)
 from kubelite.runtime.runc import Runc, write_bundle
 
-
-@dataclass
-class CreateRequest:
-    """A container to create: Docker's ``run`` flags, parsed and typed."""
-
-    image: str
-    command: list[str] = field(default_factory=list)  # replaces the image's Cmd when given
-    entrypoint: list[str] | None = None  # replaces the image's Entrypoint when given
-    name: str = ""
-    env: list[str] = field(default_factory=list)
-    publish: list[PortBinding] = field(default_factory=list)
-    volumes: list[str] = field(default_factory=list)  # SRC:DST[:ro|rw]
-    workdir: str = ""
-    user: str = ""
-    hostname: str = ""
-    network: str = "bridge"  # bridge | host | none
-    memory: int = 0
-    cpus: float = 0.0
-    cpu_shares: int = 0
-    pids_limit: int = 0
-    tty: bool = False
-    stdin: bool = False
-    auto_remove: bool = False
-    no_new_privileges: bool = False
-    readonly_rootfs: bool = False
-    labels: dict[str, str] = field(default_factory=dict)
-    sandbox: str = ""  # join this pod sandbox's namespaces
-
-
-@dataclass
-class StartResult:
-    pid: int
-    conmon_pid: int
-    conmon_process: subprocess.Popen[bytes] | None = None
-    attach_socket: socket.socket | None = None
-
-
-def _signal_number(name: str) -> int:
-    text = name.strip().upper()
-    if text.isdigit():
-        return int(text)
-    if not text.startswith("SIG"):
-        text = "SIG" + text
-    try:
-        return int(signals.Signals[text])
-    except KeyError:
-        raise InvalidArgument(f"invalid signal: {name}") from None
-
-
-def signal_name(name: str) -> str:
-    """Normalise ``TERM``/``15``/``SIGTERM`` to ``SIGTERM`` (raises InvalidArgument)."""
-    return signals.Signals(_signal_number(name)).name
-
-
-def wait_pid_exit(pid: int, timeout: float | None) -> bool:
-    """Wait (without polling) until ``pid`` exits; True if it did within ``timeout`` seconds."""
-    if not pid_alive(pid):
-        return True
-    try:
-        fd = os.pidfd_open(pid)
-    except ProcessLookupError:
-        return True
-    try:
-        ready, _, _ = select.select([fd], [], [], timeout)
-        return bool(ready)
-    finally:
-        os.close(fd)
+# Re-exported: callers build requests and parse flags through this module too.
+__all__ = ["CreateRequest", "Engine", "StartResult", "merge_env", "parse_volume", "signal_name", "wait_pid_exit"]
 
 
 class Engine:
@@ -168,12 +109,12 @@ class Engine:
         return ctrs.Observed(
             exit_code=info.code if info else None,
             finished_at=info.finished_at if info else rfc3339(),
-            oom_killed=(info.oom_killed or self._oom_counted(ctr)) if info else False,
+            oom_killed=(info.oom_killed or self.oom_counted(ctr)) if info else False,
             runc_status=runc_status,
             owner_alive=pid_alive(ctr.state.owner_pid),
         )
 
-    def _oom_counted(self, ctr: Container) -> bool:
+    def oom_counted(self, ctr: Container) -> bool:
         """cgroup v1's oom_kill counter for the container's cgroup (it exists until runc delete)."""
         if not ctr.host_config.memory:
             return False
@@ -342,9 +283,9 @@ class Engine:
                 self.store.save(ctr)
             elif ctr.state.status != ctrs.CREATED:
                 raise InvalidState(f"cannot start container {ctr.name}: it is {ctr.state.status}")
-            self._check_ports(ctr)
+            self.check_ports(ctr)
             if ctr.host_config.port_bindings:
-                self._publish(extra=ctr)
+                self.publish(extra=ctr)
         try:
             started = start_monitor(
                 self.paths(ctr.id),
@@ -371,7 +312,7 @@ class Engine:
                 ctr.state.error = str(err)
                 self.store.save(ctr)
                 if ctr.host_config.port_bindings:
-                    self._publish()
+                    self.publish()
             with contextlib.suppress(ContainerError):
                 self.runc.delete(ctr.id, force=True)
             raise
@@ -394,7 +335,7 @@ class Engine:
 
         return [sys.executable, "-m", "kubelite", "--root", self.root, "rm", "-f", ctr.id]
 
-    def _check_ports(self, ctr: Container) -> None:
+    def check_ports(self, ctr: Container) -> None:
         """Docker's "port is already allocated": another running container, or a host process."""
         mine = {(p.host_port, p.protocol) for p in ctr.host_config.port_bindings}
         if not mine:
@@ -420,7 +361,7 @@ class Engine:
                         f"port is already allocated ({err.strerror})"
                     ) from None
 
-    def _publish(self, extra: Container | None = None) -> None:
+    def publish(self, extra: Container | None = None) -> None:
         """Rewrite the nft table from every running container's ports (call under the lock)."""
         from kubelite.runtime.network import bridge as br
         from kubelite.runtime.network.nft import Publication
@@ -447,7 +388,7 @@ class Engine:
         ctr = self.get(ref)
         if ctr.state.status != ctrs.RUNNING:
             raise InvalidState(f"Cannot kill container: {ref}: container {ctr.id[:12]} is not running")
-        self.runc.kill(ctr.id, _signal_number(sig))
+        self.runc.kill(ctr.id, signal_number(sig))
         return ctr
 
     def wait(self, ctr: Container, timeout: float | None = None) -> bool:
@@ -465,7 +406,7 @@ class Engine:
             return ctr
         grace = ctr.config.stop_timeout if timeout is None else timeout
         with contextlib.suppress(NotFound):
-            self.runc.kill(ctr.id, _signal_number(ctr.config.stop_signal))
+            self.runc.kill(ctr.id, signal_number(ctr.config.stop_signal))
         if not self.wait(ctr, max(0, grace)):
             with contextlib.suppress(NotFound):
                 self.runc.kill(ctr.id, int(signals.SIGKILL), all_processes=True)
@@ -476,7 +417,7 @@ class Engine:
             return ctr  # a --rm container: conmon's exit command already removed it
         if ctr.host_config.port_bindings:
             with self.store.lock():
-                self._publish()
+                self.publish()
         return ctr
 
     # --- remove, prune -----------------------------------------------------------------------------
@@ -508,8 +449,9 @@ class Engine:
         """Undo everything a container may have: runc state, netns, address, rootfs, record."""
         from kubelite.runtime import bundle
 
-        with contextlib.suppress(ContainerError):
-            self.runc.delete(ctr.id, force=True)
+        if os.path.exists(os.path.join(self.runc.state_root, ctr.id)):  # runc still knows it
+            with contextlib.suppress(ContainerError):
+                self.runc.delete(ctr.id, force=True)
         bundle.teardown_network(self, ctr)
         rootfs = self.store.path(ctr.id, "rootfs")
         with contextlib.suppress(Exception):
@@ -517,7 +459,7 @@ class Engine:
         with self.store.lock():
             self.store.delete(ctr.id)
             if ctr.host_config.port_bindings:
-                self._publish()
+                self.publish()
 
     def _mark_stale(self) -> list[Container]:
         """Mark ``creating`` records whose CLI died as removing (under the lock); the caller reaps them
@@ -548,32 +490,3 @@ class Engine:
     def iter_ids(self) -> Iterator[str]:
         for ctr in self.store.all():
             yield ctr.id
-
-
-def merge_env(base: list[str], overrides: list[str]) -> list[str]:
-    """Image env then user env, later keys replacing earlier ones, order kept (Docker's rule)."""
-    out: dict[str, str] = {}
-    for item in base + overrides:
-        key, sep, value = item.partition("=")
-        if not key:
-            raise InvalidArgument(f"invalid environment variable: {item!r}")
-        out[key] = f"{key}={value}" if sep else item
-    return list(out.values())
-
-
-def parse_volume(spec: str) -> tuple[str, str, bool]:
-    """``SRC:DST[:ro|rw]`` -> (absolute host path, container path, read-only)."""
-    parts = spec.split(":")
-    if len(parts) not in (2, 3) or not parts[0] or not parts[1]:
-        raise InvalidArgument(f"invalid volume specification: {spec!r} (use SRC:DST[:ro])")
-    src, dst = parts[0], parts[1]
-    mode = parts[2] if len(parts) == 3 else "rw"
-    if mode not in ("ro", "rw"):
-        raise InvalidArgument(f"invalid mode {mode!r} in volume {spec!r} (ro or rw)")
-    if not dst.startswith("/"):
-        raise InvalidArgument(f"invalid volume specification: {spec!r}: destination must be absolute")
-    if not src.startswith("/"):
-        raise InvalidArgument(f"invalid volume {spec!r}: named volumes are not supported; use an absolute host path")
-    if not os.path.exists(src):
-        raise InvalidArgument(f"invalid volume {spec!r}: host path {src} does not exist")
-    return os.path.abspath(src), dst, mode == "ro"

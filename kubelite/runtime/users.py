@@ -16,6 +16,50 @@ def _table(path: str) -> list[list[str]]:
         return []
 
 
+def _in_root(rootfs: str, path: str) -> str:
+    """``path`` (absolute, inside the container) resolved against ``rootfs``, following symlinks as
+    the container would see them (absolute targets re-rooted), without ever leaving ``rootfs``."""
+    parts = [p for p in path.split("/") if p and p != "."]
+    current = rootfs
+    hops = 0
+    while parts:
+        part = parts.pop(0)
+        if part == "..":
+            current = os.path.dirname(current) if current != rootfs else rootfs
+            continue
+        candidate = os.path.join(current, part)
+        if os.path.islink(candidate):
+            hops += 1
+            if hops > 40:
+                return candidate
+            target = os.readlink(candidate)
+            if target.startswith("/"):
+                current = rootfs
+            parts = [p for p in target.split("/") if p and p != "."] + parts
+            continue
+        current = candidate
+    return current
+
+
+def find_executable(rootfs: str, command: str, env: list[str], cwd: str = "/") -> bool:
+    """Whether ``command`` names an executable file in the container, searched as execve(PATH) would.
+
+    Checked before starting so a typo gives one clear error line instead of runc's.
+    """
+    if "/" in command:
+        path = command if command.startswith("/") else os.path.join(cwd or "/", command)
+        target = _in_root(rootfs, path)
+        return os.path.isfile(target) and os.access(target, os.X_OK)
+    search = next(
+        (e[5:] for e in env if e.startswith("PATH=")), "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
+    )
+    for directory in search.split(":"):
+        target = _in_root(rootfs, os.path.join(directory or "/", command))
+        if os.path.isfile(target) and os.access(target, os.X_OK):
+            return True
+    return False
+
+
 def resolve_user(rootfs: str, spec: str) -> User:
     """``""`` -> root; ``1000``, ``1000:1000``, ``www``, ``www:www`` looked up in the rootfs.
 

@@ -164,6 +164,7 @@ def test_errors_are_one_line_and_non_zero(cli: CLI) -> None:
         (["run", "-p", "99999:80", "busybox", "true"], "invalid port"),
         (["run", "-v", "relative:/x", "busybox", "true"], "invalid volume"),
         (["run", "--network", "galaxy", "busybox", "true"], "network galaxy not found"),
+        (["run", "--rm", "busybox", "nosuchcommand"], 'exec: "nosuchcommand": executable file not found'),
         (["rm", "nosuchcontainer"], "No such container: nosuchcontainer"),
         (["logs", "nosuchcontainer"], "No such container"),
         (["exec", "nosuchcontainer", "true"], "No such container"),
@@ -327,3 +328,19 @@ def test_memory_limit_through_the_cli(cli: CLI) -> None:
     assert state["OOMKilled"] is True and state["ExitCode"] == 137
     assert json.loads(cli("inspect", "hog").stdout)[0]["HostConfig"]["Memory"] == 16 << 20
     cli("rm", "hog")
+    # The same through the --rm foreground path (runc run with the CLI as monitor).
+    proc = cli(
+        "run",
+        "--rm",
+        "--memory",
+        "16m",
+        "busybox",
+        "dd",
+        "if=/dev/zero",
+        "of=/dev/null",
+        "bs=64M",
+        "count=1",
+        check=False,
+    )
+    assert proc.returncode == 137 and "OOM-killed" in proc.stderr
+    assert cli("ps", "-a", "-q").stdout == ""
