@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import json
 import os
-import platform
 from typing import Any
 
 DEBIAN_PROFILE = "/usr/share/containers/seccomp.json"
@@ -87,7 +86,7 @@ FALLBACK_DENY: tuple[str, ...] = (
 
 
 def _arch() -> tuple[str, str]:
-    machine = platform.machine()
+    machine = os.uname().machine
     if machine not in _ARCHES:
         return ("amd64", "SCMP_ARCH_X86_64")
     return _ARCHES[machine]
@@ -119,7 +118,7 @@ def convert_docker_profile(profile: dict[str, Any], caps: list[str], machine: st
     Rules whose conditions do not hold are dropped; the remaining groups keep their order (libseccomp
     evaluates conditions on arguments per rule, so order does not change the verdict).
     """
-    go_arch, scmp_arch = _ARCHES.get(machine or platform.machine(), ("amd64", "SCMP_ARCH_X86_64"))
+    go_arch, scmp_arch = _ARCHES.get(machine or os.uname().machine, ("amd64", "SCMP_ARCH_X86_64"))
     held = frozenset(caps)
     architectures = [scmp_arch]
     for entry in profile.get("archMap") or []:
