@@ -190,6 +190,10 @@ def _cronjob(obj: JsonDict) -> None:
 
 
 def _namespace(obj: JsonDict) -> None:
+    # SetDefaults_Namespace: every namespace carries its own name as a label (kube >= 1.21)
+    name = (obj.get("metadata") or {}).get("name")
+    if name:
+        obj.setdefault("metadata", {}).setdefault("labels", {})["kubernetes.io/metadata.name"] = name
     status = obj.setdefault("status", {})
     if isinstance(status, dict):
         status.setdefault("phase", "Active")

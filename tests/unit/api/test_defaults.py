@@ -159,3 +159,10 @@ def test_prepare_for_create() -> None:
 def test_qos_class(resources: list[dict[str, Any]], qos: str) -> None:
     containers = [{"name": f"c{i}", "resources": r} for i, r in enumerate(resources)]
     assert pod_qos_class(pod(*containers)) == qos
+
+
+def test_namespace_name_label() -> None:
+    ns = apply_defaults({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": "team-a",
+                                                                              "labels": {"x": "y"}}})
+    assert ns["metadata"]["labels"] == {"x": "y", "kubernetes.io/metadata.name": "team-a"}
+    assert ns["status"] == {"phase": "Active"}
