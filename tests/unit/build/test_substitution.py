@@ -1,4 +1,6 @@
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from kubelite.build.substitution import SubstitutionError, process_word, process_words, referenced
 
@@ -70,3 +72,26 @@ def test_error_message_of_required_variable() -> None:
 
 def test_referenced_names() -> None:
     assert referenced("$A ${B:-$C} '$D' \\$E", ENV) == {"A", "B", "C"}
+
+PLAIN = st.text(alphabet=st.characters(blacklist_characters="$\\'\"`", blacklist_categories=("Cs",)))
+NAMES = st.from_regex(r"[A-Za-z_][A-Za-z0-9_]{0,8}", fullmatch=True)
+
+
+@given(PLAIN)
+def test_text_without_specials_is_unchanged(text: str) -> None:
+    assert process_word(text, ENV) == text
+
+
+@given(NAMES, PLAIN)
+def test_variables_expand_to_their_value_in_every_spelling(name: str, value: str) -> None:
+    env = {name: value}
+    assert process_word("${" + name + "}", env) == value
+    assert process_word('"${' + name + '}"', env) == value
+    assert process_word("'${" + name + "}'", env) == "${" + name + "}"
+    assert process_word("${" + name + ":-d}", env) == (value or "d")
+
+
+@given(st.lists(st.text(alphabet="abc xyz", min_size=1), min_size=1, max_size=5))
+def test_quoted_words_survive_splitting(words: list[str]) -> None:
+    quoted = " ".join("'" + w + "'" for w in words)
+    assert process_words(quoted, ENV) == words
