@@ -68,7 +68,7 @@ def build_app(config: ServerConfig) -> web.Application:
     issuer = TokenIssuer(config.token_service) if config.token_realm else None
     app = web.Application(middlewares=[error_middleware, auth_middleware],
                           client_max_size=config.max_manifest_size + 1)
-    app[REGISTRY] = Registry(config, Storage(config.root), asyncio.Lock())
+    app[REGISTRY] = Registry(config, Storage(config.root))
     app[GUARD] = Guard(htpasswd, issuer, config.token_realm)
     r = app.router
     r.add_get("/v2/", ping)

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import asyncio
-from dataclasses import dataclass
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass, field
 
 from aiohttp import web
 
@@ -13,14 +15,36 @@ from kubelite.distribution.server.config import ServerConfig
 from kubelite.distribution.server.storage import Storage, UploadWriter
 
 
+class KeyedLocks:
+    """One asyncio lock per key, dropped when nobody holds or waits for it."""
+
+    def __init__(self) -> None:
+        self._locks: dict[str, tuple[asyncio.Lock, int]] = {}
+
+    @asynccontextmanager
+    async def hold(self, key: str) -> AsyncIterator[None]:
+        lock, users = self._locks.get(key, (asyncio.Lock(), 0))
+        self._locks[key] = (lock, users + 1)
+        try:
+            async with lock:
+                yield
+        finally:
+            lock, users = self._locks[key]
+            if users == 1:
+                del self._locks[key]
+            else:
+                self._locks[key] = (lock, users - 1)
+
+
 @dataclass
 class Registry:
     """What handlers reach through ``request.app[REGISTRY]``."""
 
     config: ServerConfig
     storage: Storage
-    # Serialises commits of the same digest so two concurrent uploads of one blob cannot race.
-    commit_lock: asyncio.Lock
+    # Requests on one upload run one at a time: a PATCH still streaming must never overlap the PUT
+    # that publishes the file (its rollback would truncate the published blob) or a DELETE.
+    upload_locks: KeyedLocks = field(default_factory=KeyedLocks)
 
 
 REGISTRY: web.AppKey[Registry] = web.AppKey("registry", Registry)

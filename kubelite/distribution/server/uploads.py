@@ -40,8 +40,7 @@ def _start(reg: Registry, name: str) -> str:
 
 
 async def _finish(reg: Registry, name: str, upload_id: str, digest: Digest) -> web.Response:
-    async with reg.commit_lock:
-        await asyncio.to_thread(reg.storage.commit_upload, name, upload_id, digest)
+    await asyncio.to_thread(reg.storage.commit_upload, name, upload_id, digest)
     return _created(name, digest)
 
 
@@ -89,10 +88,11 @@ async def patch_upload(request: web.Request) -> web.Response:
     reg = registry(request)
     name = repo_name(request)
     upload_id = request.match_info["uuid"]
-    current = reg.storage.upload_size(name, upload_id)
-    _check_content_range(request, current)
-    writer = reg.storage.open_upload(name, upload_id)
-    await stream_into(request, writer)
+    async with reg.upload_locks.hold(upload_id):
+        current = reg.storage.upload_size(name, upload_id)
+        _check_content_range(request, current)
+        writer = reg.storage.open_upload(name, upload_id)
+        await stream_into(request, writer)
     return web.Response(status=202, headers=upload_headers(name, upload_id, writer.offset))
 
 
@@ -100,14 +100,15 @@ async def put_upload(request: web.Request) -> web.Response:
     reg = registry(request)
     name = repo_name(request)
     upload_id = request.match_info["uuid"]
-    current = reg.storage.upload_size(name, upload_id)
     if "digest" not in request.query:
         raise RegistryError(Code.DIGEST_INVALID, "the final PUT needs a digest query parameter")
     digest = digest_param(request.query["digest"])
-    if request.content_length or request.headers.get("Transfer-Encoding"):
-        _check_content_range(request, current)
-        await stream_into(request, reg.storage.open_upload(name, upload_id))
-    return await _finish(reg, name, upload_id, digest)
+    async with reg.upload_locks.hold(upload_id):
+        current = reg.storage.upload_size(name, upload_id)
+        if request.content_length or request.headers.get("Transfer-Encoding"):
+            _check_content_range(request, current)
+            await stream_into(request, reg.storage.open_upload(name, upload_id))
+        return await _finish(reg, name, upload_id, digest)
 
 
 async def get_upload(request: web.Request) -> web.Response:
@@ -123,5 +124,7 @@ async def get_upload(request: web.Request) -> web.Response:
 async def delete_upload(request: web.Request) -> web.Response:
     reg = registry(request)
     name = repo_name(request)
-    reg.storage.cancel_upload(name, request.match_info["uuid"])
+    upload_id = request.match_info["uuid"]
+    async with reg.upload_locks.hold(upload_id):
+        reg.storage.cancel_upload(name, upload_id)
     return web.Response(status=204)

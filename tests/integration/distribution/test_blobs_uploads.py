@@ -130,26 +130,61 @@ async def test_unknown_blob_and_upload(reg: Harness) -> None:
 
 async def test_truncated_upload_rolls_back_to_last_good_offset(reg: Harness) -> None:
     async with reg.http.post(f"{reg.url}/v2/t/blobs/uploads/") as r:
-        location = r.headers["Location"]
+        location, uuid = r.headers["Location"], r.headers["Docker-Upload-UUID"]
     async with reg.http.patch(f"{reg.url}{location}", data=b"a" * 1000) as r:
         assert r.status == 202
-    # A client that promises 100000 bytes, sends 5000 and hangs up.
+    data_file = reg.root / "uploads" / uuid / "data"
+    loop = asyncio.get_running_loop()
+    # A client that promises 3 MB, sends 1.5 MB and hangs up once the server has written some of it.
     _reader, writer = await asyncio.open_connection("127.0.0.1", reg.server.port)
-    writer.write((f"PATCH {location} HTTP/1.1\r\nHost: x\r\nContent-Length: 100000\r\n"
-                  "Content-Type: application/octet-stream\r\n\r\n").encode() + b"b" * 5000)
+    writer.write((f"PATCH {location} HTTP/1.1\r\nHost: x\r\nContent-Length: {3 << 20}\r\n"
+                  "Content-Type: application/octet-stream\r\n\r\n").encode() + b"b" * (3 << 19))
     await writer.drain()
+    deadline = loop.time() + 20
+    while data_file.stat().st_size <= 1000:  # the server is mid-request and has written a batch
+        assert loop.time() < deadline, "the server never wrote the partial body"
+        await asyncio.sleep(0.01)
     writer.close()
     await writer.wait_closed()
-    deadline = asyncio.get_running_loop().time() + 10
-    while True:  # the server notices the hang-up asynchronously: poll until it has rolled back
-        async with reg.http.get(f"{reg.url}{location}") as r:
-            if r.headers["Range"] == "0-999":
-                break
-        assert asyncio.get_running_loop().time() < deadline, r.headers["Range"]
-        await asyncio.sleep(0.02)
+    while data_file.stat().st_size != 1000:  # ...and rolls it back when the client is gone
+        assert loop.time() < deadline, data_file.stat().st_size
+        await asyncio.sleep(0.01)
+    async with reg.http.get(f"{reg.url}{location}") as r:
+        assert r.headers["Range"] == "0-999"
     async with reg.http.put(f"{reg.url}{location}", params={"digest": digest_of(b"a" * 1000 + b"c")},
                             data=b"c") as r:
         assert r.status == 201
+    assert not (reg.root / "uploads" / uuid).exists()
+
+
+async def test_put_waits_for_a_patch_in_flight_on_the_same_upload(reg: Harness) -> None:
+    async with reg.http.post(f"{reg.url}/v2/t/blobs/uploads/") as r:
+        location, uuid = r.headers["Location"], r.headers["Docker-Upload-UUID"]
+    async with reg.http.patch(f"{reg.url}{location}", data=b"a" * 1000) as r:
+        assert r.status == 202
+    data_file = reg.root / "uploads" / uuid / "data"
+    loop = asyncio.get_running_loop()
+    _reader, writer = await asyncio.open_connection("127.0.0.1", reg.server.port)
+    writer.write((f"PATCH {location} HTTP/1.1\r\nHost: x\r\nContent-Length: {3 << 20}\r\n\r\n").encode()
+                 + b"b" * (3 << 19))
+    await writer.drain()
+    deadline = loop.time() + 20
+    while data_file.stat().st_size <= 1000:
+        assert loop.time() < deadline
+        await asyncio.sleep(0.01)
+
+    async def put() -> int:
+        async with reg.http.put(f"{reg.url}{location}", params={"digest": digest_of(b"a" * 1000)}) as r:
+            return r.status
+
+    finishing = asyncio.create_task(put())
+    await asyncio.sleep(0.2)  # give the PUT every chance to overtake: it must not
+    assert not finishing.done()
+    writer.close()
+    await writer.wait_closed()
+    assert await asyncio.wait_for(finishing, 20) == 201
+    async with reg.http.get(f"{reg.url}/v2/t/blobs/{digest_of(b'a' * 1000)}") as r:
+        assert await r.read() == b"a" * 1000  # the rollback did not truncate the published blob
 
 
 async def test_declared_length_mismatch_is_size_invalid(reg: Harness) -> None:
