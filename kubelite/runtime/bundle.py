@@ -99,6 +99,12 @@ def spec_options(engine: Engine, ctr: Container, binds: list[tuple[str, str, boo
         files = {"/etc/hosts": "/etc/hosts", "/etc/resolv.conf": "/etc/resolv.conf"}
     else:
         files = write_files(directory, hostname=hostname, ip=ctr.network.ip)
+    if hc.sandbox:
+        from kubelite.runtime.sandbox import SandboxStore
+
+        pod_resolv = SandboxStore(engine.root).path(hc.sandbox, "resolv.conf")
+        if os.path.exists(pod_resolv):
+            files["/etc/resolv.conf"] = pod_resolv
     mounts: list[Mount] = [bind(src, dst) for dst, src in files.items()]
     mounts += [bind(src, dst, readonly=ro) for src, dst, ro in binds]
     caps = DEFAULT_CAPS

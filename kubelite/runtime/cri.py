@@ -59,6 +59,7 @@ class SandboxConfig:
     hostname: str = ""
     labels: dict[str, str] = field(default_factory=dict)
     annotations: dict[str, str] = field(default_factory=dict)
+    resolv_conf: str = ""  # the pod's /etc/resolv.conf (the kubelet's, per dnsPolicy); "" = the host's
     network: str = "bridge"  # bridge, none, or host (hostNetwork: the host's network and UTS namespaces)
 
 
@@ -208,6 +209,7 @@ class EngineRuntime:
             network=config.network,
             labels=labels,
             annotations=config.annotations,
+            resolv_conf=config.resolv_conf,
         )
         return sb.id
 

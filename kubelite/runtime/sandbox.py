@@ -12,6 +12,7 @@ On disk::
     <root>/sandboxes/<id>/
       sandbox.json     the record (id, name, hostname, ip, namespace paths, labels, state)
       ipc, uts         the pinned namespaces (bind mounts of /proc/<pid>/ns/{ipc,uts})
+      resolv.conf      the pod's resolv.conf when the kubelet gave one
 """
 
 from __future__ import annotations
@@ -132,6 +133,7 @@ def create_sandbox(
     network: str = "bridge",
     labels: dict[str, str] | None = None,
     annotations: dict[str, str] | None = None,
+    resolv_conf: str = "",
 ) -> Sandbox:
     """Create and register a ready sandbox. ``engine`` is a :class:`~kubelite.runtime.lifecycle.Engine`."""
     from kubelite.runtime.containers import new_id
@@ -152,6 +154,10 @@ def create_sandbox(
         state=NOTREADY,
     )
     store.save(sb)
+    if resolv_conf:
+        # Every container of the pod binds this file (see bundle.spec_options).
+        with open(store.path(sid, "resolv.conf"), "w") as fh:
+            fh.write(resolv_conf if resolv_conf.endswith("\n") else resolv_conf + "\n")
     try:
         # hostNetwork pods share the host's network and UTS namespaces (hostname = the node's), as in
         # Kubernetes; their IPC namespace is still the pod's own.

@@ -3,7 +3,7 @@ the real engine (``kubelite.testing.runtime_conformance``), for kubelet tests wi
 
 Processes are modelled, not run. A container's command is interpreted by a tiny shell that covers what
 tests use: ``echo`` (with ``$VAR`` expansion and ``>&2``), ``exit N``, ``true``, ``false``, ``hostname``,
-``cat /etc/hostname`` and ``sleep`` (a ``sleep`` blocks: the container stays running until stopped,
+``cat /etc/hostname``, ``cat /etc/resolv.conf`` (the pod's, or the host's) and ``sleep`` (a ``sleep`` blocks: the container stays running until stopped,
 since fake time does not pass), as a bare argv or inside ``sh -c "a; b; c"``. Anything else is an
 executable that does not exist: starting it fails as runc's ``exec`` would. Logs are written in the
 CRI format to a real file (``log_path``), so log readers are exercised as with the engine.
@@ -45,6 +45,7 @@ BLOCK = -1000  # the interpreter's "still running" result
 class _Sandbox:
     status: SandboxStatus
     hostname: str
+    resolv_conf: str = ""
 
 
 @dataclass
@@ -61,7 +62,9 @@ def _split(script: str) -> list[str]:
     return [part.strip() for part in script.replace("&&", ";").replace("\n", ";").split(";") if part.strip()]
 
 
-def interpret(argv: list[str], env: dict[str, str], hostname: str) -> tuple[int, list[tuple[str, bytes]]]:
+def interpret(
+    argv: list[str], env: dict[str, str], hostname: str, files: dict[str, str] | None = None
+) -> tuple[int, list[tuple[str, bytes]]]:
     """Run ``argv`` in the model; returns (exit code or BLOCK, [(stream, line)]). Raises RuntimeFailure
     for an executable that does not exist."""
     in_shell = len(argv) >= 3 and os.path.basename(argv[0]) == "sh" and argv[1] == "-c"
@@ -88,6 +91,9 @@ def interpret(argv: list[str], env: dict[str, str], hostname: str) -> tuple[int,
             status = 1
         elif cmd == "hostname" or words == ["cat", "/etc/hostname"]:
             out.append(("stdout", hostname.encode()))
+        elif cmd == "cat" and len(words) == 2 and words[1] in (files or {}):
+            out += [("stdout", line.encode()) for line in (files or {})[words[1]].splitlines()]
+            status = 0
             status = 0
         elif cmd == "sleep":
             return BLOCK, out
@@ -192,7 +198,14 @@ class FakeRuntime:
             import socket
 
             hostname = socket.gethostname()
-        self.sandboxes[sid] = _Sandbox(status, hostname)
+        resolv = config.resolv_conf
+        if not resolv:
+            try:
+                with open("/etc/resolv.conf") as fh:
+                    resolv = fh.read()
+            except OSError:
+                resolv = ""
+        self.sandboxes[sid] = _Sandbox(status, hostname, resolv)
         return sid
 
     def _sandbox(self, sid: str) -> _Sandbox:
@@ -251,7 +264,7 @@ class FakeRuntime:
             annotations=dict(config.annotations),
             log_path=os.path.join(self.log_dir, f"{cid}.log"),
         )
-        self.containers[cid] = _Container(status, argv, env, sb.hostname)
+        self.containers[cid] = _Container(status, argv, env, sb.hostname, extra={"resolv": sb.resolv_conf})
         return cid
 
     def _container(self, cid: str) -> _Container:
@@ -271,7 +284,7 @@ class FakeRuntime:
         c = self._container(container_id)
         if c.status.state == CONTAINER_RUNNING:
             raise InvalidState(f"container {c.status.name} is already running")
-        code, lines = interpret(c.argv, c.env, c.hostname)
+        code, lines = interpret(c.argv, c.env, c.hostname, {"/etc/resolv.conf": c.extra.get("resolv", "")})
         self._log(c, lines)
         c.status.state = CONTAINER_RUNNING
         c.status.started_at = self.clock()
@@ -323,7 +336,7 @@ class FakeRuntime:
         c = self._container(container_id)
         if c.status.state != CONTAINER_RUNNING:
             raise InvalidState(f"container {container_id[:12]} is not running")
-        code, lines = interpret(cmd, c.env, c.hostname)
+        code, lines = interpret(cmd, c.env, c.hostname, {"/etc/resolv.conf": c.extra.get("resolv", "")})
         if code == BLOCK:
             code = -1  # a timed-out exec, as exec_capture reports it
         out = b"".join(text + b"\n" for stream, text in lines if stream == "stdout")

@@ -111,6 +111,13 @@ class RuntimeConformance:
         argv = runtime.exec_argv(cid, ["sh"], tty=True)
         assert argv and isinstance(argv[0], str)
 
+    def test_the_pods_resolv_conf_reaches_its_containers(self, runtime: RuntimeService) -> None:
+        resolv = "nameserver 10.96.0.10\nsearch ns1.svc.cluster.local svc.cluster.local\noptions ndots:5\n"
+        sid = _sandbox(runtime, "dns", resolv_conf=resolv)
+        cid = runtime.create_container(sid, ContainerConfig(name="d", image="busybox", command=["sleep", "300"]))
+        runtime.start_container(cid)
+        assert runtime.exec_sync(cid, ["cat", "/etc/resolv.conf"], timeout=10).stdout.decode() == resolv
+
     def test_containers_of_a_sandbox_share_its_hostname(self, runtime: RuntimeService) -> None:
         sid = _sandbox(runtime, "shared")
         a = runtime.create_container(sid, ContainerConfig(name="a", image="busybox", command=["sleep", "300"]))
