@@ -3,10 +3,11 @@ the real engine (``kubelite.testing.runtime_conformance``), for kubelet tests wi
 
 Processes are modelled, not run. A container's command is interpreted by a tiny shell that covers what
 tests use: ``echo`` (with ``$VAR`` expansion and ``>&2``), ``exit N``, ``true``, ``false``, ``hostname``,
-``cat /etc/hostname``, ``cat /etc/resolv.conf`` (the pod's, or the host's) and ``sleep`` (a ``sleep`` blocks: the container stays running until stopped,
-since fake time does not pass), as a bare argv or inside ``sh -c "a; b; c"``. Anything else is an
-executable that does not exist: starting it fails as runc's ``exec`` would. Logs are written in the
-CRI format to a real file (``log_path``), so log readers are exercised as with the engine.
+``cat /etc/hostname``, ``cat /etc/resolv.conf`` (the pod's, or the host's) and ``sleep`` (a ``sleep``
+blocks: the container stays running until stopped, since fake time does not pass), as a bare argv or
+inside ``sh -c "a; b; c"``. Anything else is an executable that does not exist: starting it fails as
+runc's ``exec`` would. Logs are written in the CRI format to a real file (``log_path``), so log readers
+are exercised as with the engine.
 
 Stop semantics follow the real engine for the commands above: a blocked ``sleep`` as PID 1 ignores
 SIGTERM, so ``stop_container`` ends it with SIGKILL: exit code 137.
