@@ -60,7 +60,8 @@ class Informer:
                  label_selector: str | None = None, field_selector: str | None = None,
                  resync_period: float = 0.0, indexers: dict[str, IndexFunc] | None = None,
                  clock: Clock | None = None, page_size: int = 500,
-                 watch_timeout_seconds: int | None = None, watch_backoff: Backoff | None = None) -> None:
+                 watch_timeout_seconds: int | None = None, watch_backoff: Backoff | None = None,
+                 transform: Callable[[JsonDict], JsonDict] | None = None) -> None:
         self.resource = resource
         self.namespace = namespace
         self.label_selector = label_selector
@@ -69,6 +70,7 @@ class Informer:
         self.clock: Clock = clock or RealClock()
         self.page_size = page_size
         self.watch_timeout_seconds = watch_timeout_seconds
+        self.transform = transform
         self.store = Store(meta_namespace_key, indexers)
         self.machine = WatchResume(backoff=watch_backoff) if watch_backoff else WatchResume()
         self._handlers: list[EventHandlers] = []
@@ -175,11 +177,12 @@ class Informer:
         return self.machine.stream_ended()
 
     def _typed(self, obj: JsonDict) -> JsonDict:
-        """List items may lack kind/apiVersion; handlers and recorders want them."""
+        """List items may lack kind/apiVersion; handlers and recorders want them. Then the caller's
+        ``transform`` (e.g. :func:`strip_managed_fields`), before anything is cached."""
         if "kind" not in obj and self.resource.kind:
             obj["kind"] = self.resource.kind
         obj.setdefault("apiVersion", self.resource.api_version)
-        return obj
+        return self.transform(obj) if self.transform is not None else obj
 
     def _apply(self, event: WatchEvent) -> None:
         obj = self._typed(event.object)
@@ -233,6 +236,15 @@ class Informer:
                 self._dispatch_update(obj, obj)
 
 
+def strip_managed_fields(obj: JsonDict) -> JsonDict:
+    """An informer ``transform`` dropping ``metadata.managedFields``: server-side apply bookkeeping that
+    controllers never read and that can double an object's size in the cache."""
+    meta = obj.get("metadata")
+    if isinstance(meta, dict):
+        meta.pop("managedFields", None)
+    return obj
+
+
 class InformerFactory:
     """One informer per (resource, namespace, selectors), shared by every component of a process, so
     the controller manager keeps one cache and one watch per resource however many controllers read it.
@@ -242,8 +254,10 @@ class InformerFactory:
     """
 
     def __init__(self, client: Any, *, resync_period: float = 0.0, clock: Clock | None = None,
-                 namespace: str | None = None) -> None:
+                 namespace: str | None = None,
+                 transform: Callable[[JsonDict], JsonDict] | None = strip_managed_fields) -> None:
         self.client = client
+        self.transform = transform  # by default managedFields are dropped, as kube-controller-manager does
         self.resync_period = resync_period
         self.clock = clock
         self.namespace = namespace
@@ -257,7 +271,8 @@ class InformerFactory:
         if inf is None:
             inf = Informer(self.client.resource(api_version, plural), namespace=self.namespace,
                            label_selector=label_selector, field_selector=field_selector,
-                           resync_period=self.resync_period, indexers=indexers, clock=self.clock)
+                           resync_period=self.resync_period, indexers=indexers, clock=self.clock,
+                           transform=self.transform)
             self._informers[key] = inf
         elif indexers:
             inf.store.add_indexers(indexers)

@@ -12,7 +12,7 @@ import pytest
 
 from kubelite.base.backoff import Backoff
 from kubelite.base.clock import FakeClock
-from kubelite.client.informer import Informer, InformerFactory
+from kubelite.client.informer import Informer, InformerFactory, strip_managed_fields
 from kubelite.client.rest import Client
 from kubelite.client.store import LABEL_INDEX, DeletedFinalStateUnknown, meta_namespace_key
 from kubelite.client.workqueue import WorkQueue
@@ -187,3 +187,19 @@ async def test_field_selector_informer_follows_binding(client: Client) -> None:
         assert len(inf.store) == 0
         await pods.bind("later", "node-7")
         await eventually(lambda: rec.events == [("add", "default/later")], what="the bound pod to appear")
+
+
+async def test_transform_strips_managed_fields_before_caching(client: Client) -> None:
+    cms = client.resource("v1", "configmaps")
+    applied = await cms.apply({"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "m"},
+                               "data": {"k": "v"}}, field_manager="me")
+    assert applied["metadata"].get("managedFields"), "the server tracks field ownership"
+    inf = Informer(cms, namespace="default", transform=strip_managed_fields)
+    async with running(inf):
+        assert await inf.wait_synced(10)
+        cached = inf.get("m", "default")
+        assert cached is not None and "managedFields" not in cached["metadata"]
+        await cms.apply({"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "m"},
+                         "data": {"k": "w"}}, field_manager="me")
+        await eventually(lambda: (inf.get("m", "default") or {}).get("data") == {"k": "w"}, what="update")
+        assert "managedFields" not in inf.get("m", "default")["metadata"]

@@ -130,7 +130,7 @@ async def test_replicaset_with_expression_selector_and_min_ready_seconds(cluster
     rss = c.client.resource("apps/v1", "replicasets")
     await rss.create({
         "apiVersion": "apps/v1", "kind": "ReplicaSet", "metadata": {"name": "rs"},
-        "spec": {"replicas": 2, "minReadySeconds": 1,
+        "spec": {"replicas": 2, "minReadySeconds": 4,
                  "selector": {"matchExpressions": [{"key": "tier", "operator": "In", "values": ["fe"]}]},
                  "template": {"metadata": {"labels": {"tier": "fe", "extra": "x"}},
                               "spec": {"containers": [{"name": "c", "image": "busybox"}]}}},
@@ -144,12 +144,14 @@ async def test_replicaset_with_expression_selector_and_min_ready_seconds(cluster
         assert p["metadata"]["ownerReferences"][0]["kind"] == "ReplicaSet"
         await mark_ready(c, p)
 
-    async def ready_not_yet_available() -> bool:
-        st = (await rss.get("rs")).get("status") or {}
-        return st.get("readyReplicas") == 2
+    seen: dict = {}
 
-    await eventually(ready_not_yet_available, what="ready pods")
-    assert ((await rss.get("rs")).get("status") or {}).get("availableReplicas", 0) < 2
+    async def ready() -> bool:
+        seen.update((await rss.get("rs")).get("status") or {})
+        return seen.get("readyReplicas") == 2
+
+    await eventually(ready, what="ready pods")
+    assert seen.get("availableReplicas", 0) < 2, "ready is not yet available before minReadySeconds"
 
     async def available() -> bool:
         st = (await rss.get("rs")).get("status") or {}
