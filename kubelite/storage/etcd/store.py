@@ -172,9 +172,13 @@ class EtcdStorage:
         return KeyValue(key, bytes(value), rev, rev, ttl if lease else 0)
 
     def _guarded(self, k: bytes, expected: int | None, op: Any) -> Any:
-        compare = (_cmp(k, rpc.Compare.EQUAL, rpc.Compare.MOD, mod_revision=expected) if expected is not None
-                   else _cmp(k, rpc.Compare.GREATER, rpc.Compare.CREATE, create_revision=0))
-        return rpc.TxnRequest(compare=[compare], success=[op],
+        """A txn running ``op`` only if the key exists (etcd compares an absent key's revisions as 0,
+        so ``mod_revision == 0`` alone would let an update create it) and, when given, still has
+        ``mod_revision == expected``."""
+        compare = [_cmp(k, rpc.Compare.GREATER, rpc.Compare.CREATE, create_revision=0)]
+        if expected is not None:
+            compare.append(_cmp(k, rpc.Compare.EQUAL, rpc.Compare.MOD, mod_revision=expected))
+        return rpc.TxnRequest(compare=compare, success=[op],
                               failure=[rpc.RequestOp(request_range=rpc.RangeRequest(key=k))])
 
     @staticmethod

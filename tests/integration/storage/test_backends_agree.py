@@ -1,8 +1,11 @@
-"""Property: SQLite behaves exactly like the memory backend for any sequence of operations.
+"""Property: SQLite and etcd behave exactly like the memory backend for any sequence of operations.
 
 Hypothesis generates sequences of creates, updates (right and wrong revisions), deletes, gets and
-paged lists at past revisions, and compactions; both backends must return the same values and raise
+paged lists at past revisions, and compactions; every backend must return the same values and raise
 the same errors. The conformance suite checks chosen cases; this searches for the unchosen ones.
+
+etcd is shared by the session, so each example works under a fresh key prefix and revisions are
+compared relative to the revision the example started at (``base``).
 """
 
 from __future__ import annotations
@@ -10,6 +13,8 @@ from __future__ import annotations
 import asyncio
 import shutil
 import tempfile
+import uuid
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -17,9 +22,11 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from kubelite.storage.interface import ListResult, Storage, StorageError
+from kubelite.storage.etcd import EtcdConfig, EtcdStorage
+from kubelite.storage.interface import KeyValue, ListResult, Storage, StorageError
 from kubelite.storage.memory import MemoryStorage
 from kubelite.storage.sqlite import SQLiteConfig, SQLiteStorage
+from kubelite.testing.etcd import EtcdCluster
 
 pytestmark = pytest.mark.integration
 
@@ -33,55 +40,94 @@ OPS = st.one_of(
     st.tuples(st.just("list"), PREFIXES, st.integers(0, 3), st.integers(0, 12)),
     st.tuples(st.just("compact"), st.integers(0, 12)),
 )
+SETTINGS = settings(max_examples=40, deadline=None,
+                    suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
 
 
-async def apply(s: Storage, op: tuple[Any, ...]) -> object:
+@dataclass
+class Subject:
+    store: Storage
+    prefix: str = ""  # prepended to every key
+    base: int = 0  # the revision the example started at
+
+    def kv(self, kv: KeyValue | None) -> KeyValue | None:
+        """A result as the memory backend would give it: no prefix, revisions from 0."""
+        if kv is None:
+            return None
+        return replace(kv, key=kv.key[len(self.prefix):], create_revision=kv.create_revision - self.base,
+                       mod_revision=kv.mod_revision - self.base)
+
+
+async def apply(s: Subject, op: tuple[Any, ...]) -> object:
     """Run one op; a relative revision ``n`` means ``current - n`` so ops hit live history."""
-    cur = await s.current_revision()
+    st_ = s.store
+    cur = await st_.current_revision() - s.base
+    p = s.prefix
     try:
         match op:
             case ("create", key, value):
-                return await s.create(key, value)
+                return s.kv(await st_.create(p + key, value))
             case ("update", key, value, delta):
-                got = await s.get(key)
+                got = await st_.get(p + key)
                 expected = (got.mod_revision if got else 1) + delta
-                return await s.update(key, value, expected_revision=expected)
+                return s.kv(await st_.update(p + key, value, expected_revision=expected))
             case ("delete", key, guarded):
-                got = await s.get(key)
-                return await s.delete(key, expected_revision=got.mod_revision if got and guarded else None)
+                got = await st_.get(p + key)
+                expected = got.mod_revision if got and guarded else None
+                return s.kv(await st_.delete(p + key, expected_revision=expected))
             case ("get", key, back):
-                return await s.get(key, revision=max(cur - back, 1) if back else None)
+                return s.kv(await st_.get(p + key, revision=s.base + max(cur - back, 1) if back else None))
             case ("list", prefix, limit, back):
-                rev = max(cur - back, 1) if back else None
-                pages: list[ListResult] = [await s.list(prefix, revision=rev, limit=limit)]
+                rev = s.base + max(cur - back, 1) if back else None
+                pages: list[ListResult] = [await st_.list(p + prefix, revision=rev, limit=limit)]
                 while pages[-1].more:
-                    pages.append(await s.list(prefix, revision=pages[0].revision, limit=limit,
-                                              start_after=pages[-1].items[-1].key))
-                return [(p.items, p.revision, p.more) for p in pages]
+                    pages.append(await st_.list(p + prefix, revision=pages[0].revision, limit=limit,
+                                                start_after=pages[-1].items[-1].key))
+                return [([s.kv(kv) for kv in pg.items], pg.revision - s.base, pg.more) for pg in pages]
             case ("compact", back):
-                await s.compact(max(cur - back, 0))
-                return await s.compacted_revision()
+                await st_.compact(s.base + max(cur - back, 0))
+                return max(await st_.compacted_revision() - s.base, 0)
     except StorageError as e:
         return type(e).__name__
     raise AssertionError(op)
 
 
-@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+async def agree(other: Subject, ops: list[tuple[Any, ...]]) -> None:
+    mem = Subject(MemoryStorage())
+    await mem.store.start()
+    try:
+        for i, op in enumerate(ops):
+            want, got = await apply(mem, op), await apply(other, op)
+            assert got == want, f"op {i} {op}: {type(other.store).__name__} {got!r} != memory {want!r}"
+    finally:
+        await mem.store.close()
+
+
+@SETTINGS
 @given(ops=st.lists(OPS, min_size=1, max_size=30))
 def test_sqlite_matches_memory(ops: list[tuple[Any, ...]]) -> None:
     async def run() -> None:
         tmp = Path(tempfile.mkdtemp(prefix="agree-"))
-        mem = MemoryStorage()
         sql = SQLiteStorage(SQLiteConfig(str(tmp / "state.db")))
-        await mem.start()
         await sql.start()
         try:
-            for i, op in enumerate(ops):
-                want, got = await apply(mem, op), await apply(sql, op)
-                assert got == want, f"op {i} {op}: sqlite {got!r} != memory {want!r}"
+            await agree(Subject(sql), ops)
         finally:
-            await mem.close()
             await sql.close()
             shutil.rmtree(tmp, ignore_errors=True)
+
+    asyncio.run(run())
+
+
+@SETTINGS
+@given(ops=st.lists(OPS, min_size=1, max_size=30))
+def test_etcd_matches_memory(etcd_cluster: EtcdCluster, ops: list[tuple[Any, ...]]) -> None:
+    async def run() -> None:
+        store = EtcdStorage(EtcdConfig(endpoints=tuple(etcd_cluster.endpoints)))
+        await store.start()
+        try:
+            await agree(Subject(store, f"/agree-{uuid.uuid4().hex[:8]}", await store.current_revision()), ops)
+        finally:
+            await store.close()
 
     asyncio.run(run())

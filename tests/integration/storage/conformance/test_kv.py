@@ -50,6 +50,12 @@ async def test_update_is_compare_and_swap(harness: Harness) -> None:
     assert err.value.current.mod_revision == kv2.mod_revision
     with pytest.raises(KeyNotFoundError):
         await s.update(harness.k("nope"), b"x", expected_revision=1)
+    # etcd compares an absent key's mod_revision as 0: that must not turn an update into a create.
+    with pytest.raises(KeyNotFoundError):
+        await s.update(harness.k("nope"), b"x", expected_revision=0)
+    with pytest.raises(KeyNotFoundError):
+        await s.delete(harness.k("nope"), expected_revision=0)
+    assert await s.get(harness.k("nope")) is None
 
 
 async def test_delete(harness: Harness) -> None:
