@@ -344,3 +344,17 @@ def test_memory_limit_through_the_cli(cli: CLI) -> None:
     )
     assert proc.returncode == 137 and "OOM-killed" in proc.stderr
     assert cli("ps", "-a", "-q").stdout == ""
+
+
+def test_kill_and_start_again(cli: CLI) -> None:
+    cli("run", "-d", "--name", "again", "busybox", "sh", "-c", "echo run; sleep 300")
+    wait_for(lambda: cli("logs", "again").stdout == "run\n", what="first run's output")
+    assert cli("kill", "again").stdout == "again\n"
+    wait_for(lambda: "Exited (137)" in cli("ps", "-a").stdout, what="the kill to be recorded")
+    assert cli("kill", "again", check=False).returncode != 0  # not running any more
+    assert cli("start", "again").stdout == "again\n"
+    wait_for(lambda: cli("logs", "again").stdout == "run\nrun\n", what="second run's output")
+    doc = json.loads(cli("inspect", "again").stdout)[0]
+    assert doc["RestartCount"] == 1 and doc["State"]["Running"] is True
+    cli("kill", "-s", "KILL", "again")
+    cli("rm", "again")
