@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import json
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from kubelite.build.errors import DockerfileError
 from kubelite.build.parser import RawInstruction
@@ -152,7 +152,6 @@ class Healthcheck(Instruction):
     start_period: int = 0
     start_interval: int = 0
     retries: int = 0
-    extra: dict[str, str] = field(default_factory=dict)
 
 
 def _error(raw: RawInstruction, message: str) -> DockerfileError:

@@ -70,7 +70,6 @@ class _Lexer:
         self.pos = 0
         self.env = env
         self.escape = escape
-        self.used: set[str] = set()
 
     def peek(self) -> str:
         return self.text[self.pos] if self.pos < len(self.text) else ""
@@ -149,7 +148,6 @@ class _Lexer:
         return self.text[start:self.pos]
 
     def _lookup(self, name: str) -> str | None:
-        self.used.add(name)
         return self.env.get(name)
 
     def _dollar(self) -> str | None:
@@ -240,12 +238,3 @@ def process_words(text: str, env: Mapping[str, str], escape: str = "\\") -> list
     lexer.run(words)
     return words.result()
 
-
-def referenced(text: str, env: Mapping[str, str], escape: str = "\\") -> set[str]:
-    """The variable names ``text`` looks up (for deciding which build args a step depends on)."""
-    lexer = _Lexer(text, env, escape)
-    try:
-        lexer.run(_Words(split=False))
-    except SubstitutionError:
-        pass
-    return lexer.used

@@ -73,7 +73,7 @@ class Workspace:
         mounts = self.snapshotter.prepare(key, state)
         target = os.path.join(self.mnt, key)
         os.makedirs(target, exist_ok=True)
-        snap = Snapshot(self.snapshotter, key, target, mounts.upperdir, mounts.lowerdirs)
+        snap = Snapshot(self.snapshotter, key, target, mounts.upperdir)
         try:
             self.snapshotter.mount(mounts, target)
             snap.is_mounted = True
@@ -91,18 +91,12 @@ class Workspace:
 class Snapshot:
     """One mounted build snapshot: ``path`` is the rootfs, ``upper`` its changes."""
 
-    def __init__(self, snapshotter: Snapshotter, key: str, path: str, upper: str,
-                 lowers: tuple[str, ...]) -> None:
+    def __init__(self, snapshotter: Snapshotter, key: str, path: str, upper: str) -> None:
         self.snapshotter = snapshotter
         self.key = key
         self.path = path
         self.upper = upper
-        self.lowers = lowers
         self.is_mounted = False
-
-    def in_lowers(self, rel: str) -> bool:
-        """Whether ``rel`` exists in the layers below (i.e. was not created by this step)."""
-        return any(os.path.lexists(os.path.join(lower, rel)) for lower in self.lowers)
 
     def unmount(self) -> None:
         if self.is_mounted:

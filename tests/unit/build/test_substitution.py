@@ -2,7 +2,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from kubelite.build.substitution import SubstitutionError, process_word, process_words, referenced
+from kubelite.build.substitution import SubstitutionError, process_word, process_words
 
 pytestmark = pytest.mark.unit
 
@@ -69,9 +69,6 @@ def test_error_message_of_required_variable() -> None:
     with pytest.raises(SubstitutionError, match="NOPE: must be set"):
         process_word("${NOPE:?must be set}", ENV)
 
-
-def test_referenced_names() -> None:
-    assert referenced("$A ${B:-$C} '$D' \\$E", ENV) == {"A", "B", "C"}
 
 PLAIN = st.text(alphabet=st.characters(blacklist_characters="$\\'\"`", blacklist_categories=("Cs",)))
 NAMES = st.from_regex(r"[A-Za-z_][A-Za-z0-9_]{0,8}", fullmatch=True)
