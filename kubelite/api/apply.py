@@ -23,7 +23,6 @@ this module only computes the merge and the ownership.
 
 from __future__ import annotations
 
-import copy
 from datetime import datetime
 from typing import Any
 
@@ -39,6 +38,7 @@ from kubelite.api.fieldpath import (
     value_at,
 )
 from kubelite.api.json_patch import json_equal
+from kubelite.api.jsonutil import clone
 from kubelite.api.meta import format_time
 from kubelite.api.schema import SCHEMA, Field, TypeRef
 from kubelite.api.status import ApiError, _status, bad_request, go_quote
@@ -133,11 +133,11 @@ def _merge(live: Any, applied: Any, meta: Field | None) -> Any:
                 if idx >= 0:
                     result[idx] = _merge(result[idx], item, elem_meta)
                 else:
-                    result.append(copy.deepcopy(item))
+                    result.append(clone(item))
             return result
         if meta.list_type == "set":
             return list(live) + [x for x in applied if x not in live]
-    return copy.deepcopy(applied)
+    return clone(applied)
 
 
 def _child(tref: TypeRef | None, key: str) -> Field | None:
@@ -153,7 +153,7 @@ def _merge_top(live: JsonDict, applied: JsonDict, type_name: str | None, subreso
     """Merge the applied top-level fields; status belongs to the status subresource and only to it
     (kube's strategies reset the other side)."""
     ref = TypeRef("ref", type_name) if type_name else None
-    out = copy.deepcopy(live)
+    out = clone(live)
     for k, v in applied.items():
         if k in ("apiVersion", "kind") and k in out:
             continue
@@ -184,7 +184,7 @@ def server_side_apply(
         gv = f"{group}/{version}" if group else version
         raise bad_request(f"failed to create typed patch object ({gv}, Kind={applied.get('kind', '')}): "
                           + problems[0])
-    base = copy.deepcopy(live) if live else {}
+    base = clone(live) if live else {}
     entries = managed_fields(live)
     applied_set = field_set(applied, type_name, subresource)
     api_version = str(applied.get("apiVersion") or (live or {}).get("apiVersion", ""))
@@ -241,9 +241,9 @@ def track_update(
     type_name = _type_name(new, old)
     old_set = field_set(old, type_name, subresource) if old else set()
     new_set = field_set(new, type_name, subresource)
-    changed: set[Path] = set()
-    for path in new_set:
-        found, before = value_at(old or {}, path)
+    changed: set[Path] = set() if old else set(new_set)
+    for path in new_set if old else ():
+        found, before = value_at(old, path)
         if not found:
             changed.add(path)
         elif path[-1].startswith("f:") and not json_equal(before, value_at(new, path)[1]):
@@ -270,6 +270,6 @@ def track_update(
         if subresource:
             fresh["subresource"] = subresource
         out.append((fresh, changed))
-    result = copy.deepcopy(new)
+    result = clone(new)
     result.setdefault("metadata", {})["managedFields"] = _encode(out)
     return result

@@ -21,7 +21,6 @@ Not here (the server's job): clusterIP/nodePort allocation, which also fills ``i
 
 from __future__ import annotations
 
-import copy
 from collections.abc import Callable
 from typing import Any
 
@@ -31,6 +30,7 @@ from kubelite.api.defaults_pod import (
     image_pull_policy,
     pod_qos_class,
 )
+from kubelite.api.jsonutil import clone
 from kubelite.api.normalize import normalize
 
 JsonDict = dict[str, Any]
@@ -85,7 +85,7 @@ def _service(obj: JsonDict) -> None:
 def default_service_ip_families(svc: JsonDict) -> JsonDict:
     """Single-stack IPv4, as the IP allocator records it (not for ExternalName or selector-less
     headless services without families)."""
-    out = copy.deepcopy(svc)
+    out = clone(svc)
     spec = out.get("spec") or {}
     if spec.get("type") == "ExternalName":
         return out
@@ -254,7 +254,7 @@ _STATUS_RESET = {"Deployment", "ReplicaSet", "ReplicationController", "DaemonSet
 
 
 def prepare_for_create(obj: JsonDict) -> JsonDict:
-    out = copy.deepcopy(obj)
+    out = clone(obj)
     kind = out.get("kind")
     if kind == "Pod":
         default_pod_admission(out.get("spec"))

@@ -7,8 +7,9 @@ both return new dicts and leave fields they do not rename untouched.
 
 from __future__ import annotations
 
-import copy
 from typing import Any
+
+from kubelite.api.jsonutil import clone
 
 JsonDict = dict[str, Any]
 
@@ -25,7 +26,7 @@ _RENAMES = (
 
 
 def to_core(event: JsonDict) -> JsonDict:
-    out = copy.deepcopy(event)
+    out = clone(event)
     for new, old in _RENAMES:
         if new in out:
             out[old] = out.pop(new)
@@ -35,7 +36,7 @@ def to_core(event: JsonDict) -> JsonDict:
 
 
 def to_events_v1(event: JsonDict) -> JsonDict:
-    out = copy.deepcopy(event)
+    out = clone(event)
     for new, old in _RENAMES:
         if old in out:
             out[new] = out.pop(old)

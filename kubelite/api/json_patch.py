@@ -12,9 +12,9 @@ Public surface:
 
 from __future__ import annotations
 
-import copy
 from typing import Any
 
+from kubelite.api.jsonutil import clone
 from kubelite.api.patch_errors import PatchError
 
 MAX_OPERATIONS = 10000
@@ -124,7 +124,7 @@ def apply_json_patch(doc: Any, patch: Any) -> Any:
         raise PatchError(
             f"The allowed maximum operations in a JSON patch is {MAX_OPERATIONS}, got {len(patch)}"
         )
-    out = copy.deepcopy(doc)
+    out = clone(doc)
     for op in patch:
         if not isinstance(op, dict) or not isinstance(op.get("op"), str):
             raise PatchError("Unexpected kind: every JSON patch operation needs an \"op\"")
@@ -133,11 +133,11 @@ def apply_json_patch(doc: Any, patch: Any) -> Any:
         if not isinstance(path, str):
             raise PatchError("JSON patch \"path\" must be a string")
         if kind == "add":
-            out = _add(out, path, copy.deepcopy(_field(op, "value")))
+            out = _add(out, path, clone(_field(op, "value")))
         elif kind == "remove":
             out, _ = _remove(out, path)
         elif kind == "replace":
-            value = copy.deepcopy(_field(op, "value"))
+            value = clone(_field(op, "value"))
             if not parse_pointer(path):
                 out = value
                 continue
@@ -151,7 +151,7 @@ def apply_json_patch(doc: Any, patch: Any) -> Any:
             out, value = _remove(out, source, "move")
             out = _add(out, path, value, "move")
         elif kind == "copy":
-            value = copy.deepcopy(_get(out, _field(op, "from"), "copy"))
+            value = clone(_get(out, _field(op, "from"), "copy"))
             out = _add(out, path, value, "copy")
         elif kind == "test":
             expected = _field(op, "value")

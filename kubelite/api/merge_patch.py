@@ -11,35 +11,36 @@ Public surface:
 
 from __future__ import annotations
 
-import copy
 from typing import Any
+
+from kubelite.api.jsonutil import clone
 
 
 def apply_merge_patch(target: Any, patch: Any) -> Any:
     if not isinstance(patch, dict):
-        return copy.deepcopy(patch)
+        return clone(patch)
     result = dict(target) if isinstance(target, dict) else {}
     for key, value in patch.items():
         if value is None:
             result.pop(key, None)
         else:
             result[key] = apply_merge_patch(result.get(key), value)
-    return {k: (copy.deepcopy(v) if k not in patch else v) for k, v in result.items()}
+    return {k: (clone(v) if k not in patch else v) for k, v in result.items()}
 
 
 def create_merge_patch(original: Any, modified: Any) -> Any:
     if not isinstance(original, dict) or not isinstance(modified, dict):
-        return copy.deepcopy(modified)
+        return clone(modified)
     patch: dict[str, Any] = {}
     for key in original:
         if key not in modified:
             patch[key] = None
     for key, value in modified.items():
         if key not in original:
-            patch[key] = copy.deepcopy(value)
+            patch[key] = clone(value)
         elif original[key] != value or type(original[key]) is not type(value):
             if isinstance(original[key], dict) and isinstance(value, dict):
                 patch[key] = create_merge_patch(original[key], value)
             else:
-                patch[key] = copy.deepcopy(value)
+                patch[key] = clone(value)
     return patch

@@ -19,13 +19,13 @@ Public surface (pure; randomness and time are always passed in):
 
 from __future__ import annotations
 
-import copy
 import random
 import re
 import uuid
 from datetime import UTC, datetime
 from typing import Any
 
+from kubelite.api.jsonutil import clone
 from kubelite.api.status import FieldError, forbidden_field, invalid_value, required
 
 JsonDict = dict[str, Any]
@@ -286,12 +286,15 @@ def _utc(dt: datetime) -> datetime:
 
 def format_time(dt: datetime) -> str:
     """``metav1.Time``: RFC 3339, whole seconds, ``Z``."""
-    return _utc(dt).strftime("%Y-%m-%dT%H:%M:%SZ")
+    u = _utc(dt)
+    return f"{u.year:04d}-{u.month:02d}-{u.day:02d}T{u.hour:02d}:{u.minute:02d}:{u.second:02d}Z"
 
 
 def format_micro_time(dt: datetime) -> str:
     """``metav1.MicroTime``: RFC 3339 with exactly six fractional digits."""
-    return _utc(dt).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    u = _utc(dt)
+    return (f"{u.year:04d}-{u.month:02d}-{u.day:02d}T{u.hour:02d}:{u.minute:02d}:{u.second:02d}."
+            f"{u.microsecond:06d}Z")
 
 
 def parse_time(value: str) -> datetime:
@@ -322,7 +325,7 @@ GENERATION_KINDS = frozenset({
 def fill_create_meta(obj: JsonDict, now: datetime, rng: random.Random) -> JsonDict:
     """A copy of ``obj`` with the fields the server owns on create: name from generateName, uid,
     creationTimestamp, generation (kinds in :data:`GENERATION_KINDS`); deletion fields cleared."""
-    out = copy.deepcopy(obj)
+    out = clone(obj)
     meta = out.setdefault("metadata", {})
     if not meta.get("name") and meta.get("generateName"):
         meta["name"] = generate_name(meta["generateName"], rng)
@@ -380,7 +383,7 @@ def has_finalizer(obj: JsonDict, finalizer: str) -> bool:
 
 
 def add_finalizer(obj: JsonDict, finalizer: str) -> JsonDict:
-    out = copy.deepcopy(obj)
+    out = clone(obj)
     fins = out.setdefault("metadata", {}).setdefault("finalizers", [])
     if finalizer not in fins:
         fins.append(finalizer)
@@ -388,7 +391,7 @@ def add_finalizer(obj: JsonDict, finalizer: str) -> JsonDict:
 
 
 def remove_finalizer(obj: JsonDict, finalizer: str) -> JsonDict:
-    out = copy.deepcopy(obj)
+    out = clone(obj)
     meta = out.setdefault("metadata", {})
     fins = [f for f in meta.get("finalizers") or [] if f != finalizer]
     if fins:

@@ -9,9 +9,9 @@ Values that do not parse are left alone: validation reports them.
 
 from __future__ import annotations
 
-import copy
 from typing import Any
 
+from kubelite.api.jsonutil import clone
 from kubelite.api.meta import format_micro_time, format_time, parse_time
 from kubelite.api.quantity import QuantityError, canonical
 from kubelite.api.schema import SCHEMA, TypeRef
@@ -23,7 +23,7 @@ def normalize(obj: JsonDict, type_name: str | None = None) -> JsonDict:
     if type_name is None:
         td = SCHEMA.for_object(obj)
         type_name = td.name if td else None
-    out = copy.deepcopy(obj)
+    out = clone(obj)
     if type_name is None:
         return out
     result: JsonDict = _walk(out, TypeRef("ref", type_name))

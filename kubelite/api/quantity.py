@@ -19,7 +19,7 @@ import math
 import re
 from dataclasses import dataclass
 from fractions import Fraction
-from functools import total_ordering
+from functools import lru_cache, total_ordering
 
 BINARY_SI = "BinarySI"
 DECIMAL_SI = "DecimalSI"
@@ -95,6 +95,12 @@ def parse_quantity(value: str | int | float) -> Quantity:
         raise QuantityError(REGEX_MESSAGE)
     # JSON/YAML numbers (``cpu: 1``) arrive as int/float; repr keeps floats exact enough to re-parse.
     text = repr(value) if isinstance(value, float) else str(value).strip()
+    return _parse_text(text)
+
+
+@lru_cache(maxsize=4096)
+def _parse_text(text: str) -> Quantity:
+    """Parsing is exact (fractions) and so not cheap; the same few strings recur on every pod."""
     m = _NUMBER.match(text)
     if not m:
         raise QuantityError(REGEX_MESSAGE)
@@ -123,7 +129,12 @@ def parse_quantity(value: str | int | float) -> Quantity:
 
 
 def canonical(value: str | int | float) -> str:
-    return str(parse_quantity(value))
+    return _canonical_text(parse_quantity(value))
+
+
+@lru_cache(maxsize=4096)
+def _canonical_text(q: Quantity) -> str:
+    return str(q)
 
 
 def _decimal_parts(amount: Fraction) -> tuple[int, int]:

@@ -12,9 +12,9 @@ Public surface:
 
 from __future__ import annotations
 
-import copy
 from typing import Any
 
+from kubelite.api.jsonutil import clone
 from kubelite.api.selectors import format_label_selector
 
 JsonDict = dict[str, Any]
@@ -39,7 +39,7 @@ def to_scale(obj: JsonDict) -> JsonDict:
 
 
 def apply_scale(obj: JsonDict, scale: JsonDict) -> JsonDict:
-    out = copy.deepcopy(obj)
+    out = clone(obj)
     replicas = (scale.get("spec") or {}).get("replicas", 0)
     out.setdefault("spec", {})["replicas"] = int(replicas or 0)
     return out

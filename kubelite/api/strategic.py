@@ -21,9 +21,9 @@ Semantics, as k8s.io/apimachinery/pkg/util/strategicpatch:
 
 from __future__ import annotations
 
-import copy
 from typing import Any
 
+from kubelite.api.jsonutil import clone
 from kubelite.api.patch_errors import PatchError
 from kubelite.api.schema import SCHEMA, TypeRef
 
@@ -40,8 +40,8 @@ def apply_strategic_patch(original: Any, patch: Any, type_name: str | None = Non
         found = SCHEMA.for_object(original) or SCHEMA.for_object(patch)
         type_name = found.name if found else None
     ctx = TypeRef("ref", type_name) if type_name else None
-    base = copy.deepcopy(original) if isinstance(original, dict) else {}
-    result = _merge_map(base, copy.deepcopy(patch), ctx)
+    base = clone(original) if isinstance(original, dict) else {}
+    result = _merge_map(base, clone(patch), ctx)
     return result if result is not None else {}
 
 

@@ -8,6 +8,7 @@ Public surface:
 - :func:`type_error(obj, type_name=None) -> str | None` - the first JSON type mismatch, worded as Go's
   decoder words it (``json: cannot unmarshal string into Go struct field DeploymentSpec.spec.replicas of
   type int32``), or None.
+- :func:`check(obj) -> (unknown paths, type error or None)` - both of the above in one walk (cheaper).
 - :func:`strict_error(obj, paths) -> ApiError` - the 400 kube returns for ``fieldValidation=Strict``:
   ``Pod in version "v1" cannot be handled as a Pod: strict decoding error: unknown field "spec.foo"``.
 - :func:`decode_error(obj, message) -> ApiError` - the same framing for a type error.
@@ -66,6 +67,57 @@ def _unknown(value: Any, tref: TypeRef | None, path: str, out: list[str]) -> Non
                     out.append(_join(path, k))
                 continue
             _unknown(v, f.type, _join(path, k), out)
+
+
+def check(obj: dict[str, Any], type_name: str | None = None) -> tuple[list[str], str | None]:
+    """Both checks in one walk: (unknown field paths, first type error or None)."""
+    name = _type_of(obj, type_name)
+    if name is None:
+        return [], None
+    unknown: list[str] = []
+    errors: list[str] = []
+    _both(obj, TypeRef("ref", name), "", name.rsplit(".", 1)[-1], (unknown, errors))
+    return unknown, (errors[0] if errors else None)
+
+
+def _both(value: Any, tref: TypeRef | None, path: str, struct: str, acc: tuple[list[str], list[str]]) -> None:
+    unknown, errors = acc
+    if tref is None or value is None:
+        return
+    if tref.kind == "ref" and isinstance(value, dict):
+        td = SCHEMA.resolve(tref)
+        if td is None:
+            return
+        for k, v in value.items():
+            f = td.fields.get(k)
+            if f is None:
+                if not td.open:
+                    unknown.append(_join(path, k))
+                continue
+            _both(v, f.type, _join(path, k), td.short_name, acc)
+    elif tref.kind == "list" and isinstance(value, list):
+        for i, item in enumerate(value):
+            _both(item, tref.elem, f"{path}[{i}]", struct, acc)
+    elif tref.kind == "map" and isinstance(value, dict):
+        for k, v in value.items():
+            _both(v, tref.elem, f"{path}[{k}]", struct, acc)
+    elif not errors:
+        err = _types(value, tref, _strip_indexes(path), struct)
+        if err:
+            errors.append(err)
+
+
+def _strip_indexes(path: str) -> str:
+    """Go's decoder names struct fields without list indexes or map keys."""
+    out, depth = [], 0
+    for ch in path:
+        if ch == "[":
+            depth += 1
+        elif ch == "]":
+            depth -= 1
+        elif depth == 0:
+            out.append(ch)
+    return "".join(out)
 
 
 def _json_kind(value: Any) -> str:

@@ -5,6 +5,7 @@ import pytest
 
 from kubelite.api.defaults import apply_defaults
 from kubelite.api.status import ApiError
+from kubelite.api.strict import check as strict_check
 from kubelite.api.strict import decode_error, strict_error, type_error, unknown_fields, warnings
 from kubelite.api.validation import raise_if_invalid, validate, validate_update
 
@@ -191,3 +192,18 @@ def test_node_taints_and_immutable_pod_cidr() -> None:
     moved = copy.deepcopy(ok)
     moved["spec"]["podCIDR"] = "10.245.0.0/24"
     assert [e.field for e in validate_update(ok, moved)] == ["spec.podCIDR"]
+
+
+
+@pytest.mark.parametrize(
+    "obj",
+    [
+        {"apiVersion": "apps/v1", "kind": "Deployment", "spec": {"replicas": "3", "foo": 1}},
+        {"apiVersion": "v1", "kind": "Pod", "spec": {"containers": [{"name": "c", "args": "x", "bad": 1}]}},
+        {"apiVersion": "v1", "kind": "Pod", "metadata": {"labels": {"a": 1}}, "spec": "nope"},
+        {"apiVersion": "v1", "kind": "Service", "spec": {"ports": [{"port": 80, "targetPort": "http"}]}},
+        {"apiVersion": "x/v1", "kind": "Unknown", "spec": {"a": 1}},
+    ],
+)
+def test_combined_check_agrees_with_separate_checks(obj: dict[str, Any]) -> None:
+    assert strict_check(obj) == (unknown_fields(obj), type_error(obj))
