@@ -68,6 +68,7 @@ class State:
     finished_at: str = ""
     error: str = ""
     owner_pid: int = 0
+    starting_pid: int = 0  # the CLI between its port check and "started": its ports count as taken
 
 
 @dataclass

@@ -286,6 +286,8 @@ class Engine:
             self.check_ports(ctr)
             if ctr.host_config.port_bindings:
                 self.publish(extra=ctr)
+                ctr.state.starting_pid = os.getpid()
+                self.store.save(ctr)
         try:
             started = start_monitor(
                 self.paths(ctr.id),
@@ -310,6 +312,7 @@ class Engine:
             with self.store.lock():
                 ctr = self.store.load(ctr.id)
                 ctr.state.error = str(err)
+                ctr.state.starting_pid = 0
                 self.store.save(ctr)
                 if ctr.host_config.port_bindings:
                     self.publish()
@@ -321,6 +324,7 @@ class Engine:
             ctr.state = ctrs.transition(
                 ctr.state, "started", pid=started.pid, conmon_pid=started.conmon_pid, started_at=rfc3339()
             )
+            ctr.state.starting_pid = 0
             self.store.save(ctr)
         return ctr, StartResult(
             pid=started.pid,
@@ -345,8 +349,11 @@ class Engine:
                 continue
             if other.state.status == ctrs.RUNNING and read_exit(self.paths(other.id)) is not None:
                 continue
+            holding = other.state.status == ctrs.RUNNING or (
+                other.state.starting_pid != 0 and pid_alive(other.state.starting_pid)
+            )
             for p in other.host_config.port_bindings:
-                if (p.host_port, p.protocol) in mine and other.state.status == ctrs.RUNNING:
+                if (p.host_port, p.protocol) in mine and holding:
                     raise PortInUse(
                         f"Bind for 0.0.0.0:{p.host_port} failed: port is already allocated (by container {other.name})"
                     )

@@ -358,3 +358,29 @@ def test_kill_and_start_again(cli: CLI) -> None:
     assert doc["RestartCount"] == 1 and doc["State"]["Running"] is True
     cli("kill", "-s", "KILL", "again")
     cli("rm", "again")
+
+
+def test_concurrent_runs_on_one_port_have_one_winner(cli: CLI) -> None:
+    port = free_port()
+    argv = [
+        sys.executable,
+        "-m",
+        "kubelite",
+        "--root",
+        cli.root,
+        "run",
+        "-d",
+        "-p",
+        f"{port}:80",
+        "busybox",
+        "httpd",
+        "-f",
+        "-p",
+        "80",
+    ]
+    procs = [subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) for _ in range(3)]
+    results = [(*p.communicate(timeout=60), p.returncode) for p in procs]
+    assert sum(1 for r in results if r[2] == 0) == 1, results
+    assert all("port is already allocated" in r[1] for r in results if r[2] != 0), results
+    for cid in cli("ps", "-a", "-q").stdout.split():
+        cli("rm", "-f", cid)
