@@ -25,13 +25,11 @@ def _image_json(root: str, ref: str) -> dict[str, Any] | None:
         img = StoreImageSource(root).resolve(ref)
     except (ContainerError, ImportError):
         return None
-    return {
-        "Id": img.id,
-        "RepoTags": img.repo_tags,
-        "Config": img.config,
-        "Os": "linux",
-        "Architecture": "amd64",
-    }
+    full = getattr(img.raw, "inspect", None)  # the image side's Docker-shaped document, when it has one
+    if callable(full):
+        doc: dict[str, Any] = full()
+        return doc
+    return {"Id": img.id, "RepoTags": img.repo_tags, "Config": img.config, "Os": "linux", "Architecture": "amd64"}
 
 
 def _format(obj: Any, template: str) -> str:
