@@ -92,6 +92,23 @@ async def apply(s: Subject, op: tuple[Any, ...]) -> object:
     raise AssertionError(op)
 
 
+async def history(s: Subject) -> list[tuple[object, ...]]:
+    """Every event still kept (from the compacted revision on), as the memory backend would show it."""
+    start = max(await s.store.compacted_revision() - s.base, 0)
+    n = await s.store.current_revision() - s.base - start
+    out: list[tuple[object, ...]] = []
+    if n <= 0:
+        return out
+    watch = s.store.watch(s.prefix, s.base + start)
+    async with asyncio.timeout(10):
+        async for ev in watch:
+            out.append((ev.type, s.kv(ev.kv), s.kv(ev.prev)))
+            if len(out) == n:
+                break
+    await watch.aclose()  # type: ignore[attr-defined]
+    return out
+
+
 async def agree(other: Subject, ops: list[tuple[Any, ...]]) -> None:
     mem = Subject(MemoryStorage())
     await mem.store.start()
@@ -99,6 +116,7 @@ async def agree(other: Subject, ops: list[tuple[Any, ...]]) -> None:
         for i, op in enumerate(ops):
             want, got = await apply(mem, op), await apply(other, op)
             assert got == want, f"op {i} {op}: {type(other.store).__name__} {got!r} != memory {want!r}"
+        assert await history(other) == await history(mem)
     finally:
         await mem.store.close()
 
