@@ -299,6 +299,12 @@ def format_micro_time(dt: datetime) -> str:
 
 def parse_time(value: str) -> datetime:
     """Parse an RFC 3339 time (``Z`` or offset, optional fraction) into an aware UTC datetime."""
+    try:  # the common, canonical case; Python 3.11 reads "Z" itself
+        fast = datetime.fromisoformat(value)
+    except ValueError:
+        fast = None
+    if fast is not None and fast.tzinfo is not None:
+        return fast.astimezone(UTC)
     text = value.strip()
     if text.endswith(("Z", "z")):
         text = text[:-1] + "+00:00"

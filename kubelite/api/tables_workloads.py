@@ -77,24 +77,42 @@ def _has_condition(pod: JsonDict, ctype: str) -> bool:
                for c in get(pod, "status", "conditions", default=[]))
 
 
+def _d(value: Any) -> JsonDict:
+    return value if isinstance(value, dict) else {}
+
+
+def _l(value: Any) -> list[Any]:
+    return value if isinstance(value, list) else []
+
+
 def pod_status(pod: JsonDict) -> tuple[str, int, int, int, str]:
     """(STATUS, ready, total, restarts, last restart time) exactly as kubectl's printPod computes them."""
-    phase = get(pod, "status", "phase", default="")
-    reason = get(pod, "status", "reason", default="") or phase
-    for cond in get(pod, "status", "conditions", default=[]):
+    spec, status = _d(pod.get("spec")), _d(pod.get("status"))
+    phase = status.get("phase") or ""
+    reason = status.get("reason") or phase
+    conditions = _l(status.get("conditions"))
+    for cond in conditions:
         if cond.get("type") == "PodScheduled" and cond.get("reason") == "SchedulingGated":
             reason = "SchedulingGated"
-    total = len(get(pod, "spec", "containers", default=[]))
-    total += sum(1 for c in get(pod, "spec", "initContainers", default=[]) if _restartable(c))
-    reason, initializing, restarts, last, sidecar_restarts, sidecar_last, ready = _init_status(pod, reason)
-    if not initializing or _has_condition(pod, "Initialized"):
+    init_specs = _l(spec.get("initContainers"))
+    total = len(_l(spec.get("containers"))) + sum(1 for c in init_specs if _restartable(c))
+    ready = restarts = 0
+    last = ""
+    initializing = False
+    if init_specs or status.get("initContainerStatuses"):
+        reason, initializing, restarts, last, sidecar_restarts, sidecar_last, ready = _init_status(pod, reason)
+    else:
+        sidecar_restarts, sidecar_last = 0, ""
+    initialized = any(c.get("type") == "Initialized" and c.get("status") == "True" for c in conditions)
+    if not initializing or initialized:
         restarts, last = sidecar_restarts, sidecar_last
         has_running = False
-        for status in reversed(get(pod, "status", "containerStatuses", default=[])):
-            restarts += int(status.get("restartCount") or 0)
-            last = _later(last, get(status, "lastState", "terminated", "finishedAt", default=""))
-            waiting = get(status, "state", "waiting")
-            terminated = get(status, "state", "terminated")
+        for cs in reversed(_l(status.get("containerStatuses"))):
+            restarts += int(cs.get("restartCount") or 0)
+            finished = _d(_d(cs.get("lastState")).get("terminated")).get("finishedAt") or ""
+            last = _later(last, finished)
+            state = _d(cs.get("state"))
+            waiting, terminated = state.get("waiting"), state.get("terminated")
             if waiting is not None and waiting.get("reason"):
                 reason = waiting["reason"]
             elif terminated is not None and terminated.get("reason"):
@@ -102,13 +120,13 @@ def pod_status(pod: JsonDict) -> tuple[str, int, int, int, str]:
             elif terminated is not None:
                 reason = (f"Signal:{terminated['signal']}" if terminated.get("signal")
                           else f"ExitCode:{terminated.get('exitCode', 0)}")
-            elif status.get("ready") and get(status, "state", "running") is not None:
+            elif cs.get("ready") and state.get("running") is not None:
                 has_running = True
                 ready += 1
         if reason == "Completed" and has_running:
             reason = "Running" if _has_condition(pod, "Ready") else "NotReady"
-    deleting = get(pod, "metadata", "deletionTimestamp")
-    if deleting and get(pod, "status", "reason") == "NodeLost":
+    deleting = _d(pod.get("metadata")).get("deletionTimestamp")
+    if deleting and status.get("reason") == "NodeLost":
         reason = "Unknown"
     elif deleting and phase not in _TERMINAL:
         reason = "Terminating"
@@ -120,17 +138,18 @@ def _pod_row(pod: JsonDict, now: datetime) -> list[Cell]:
     restarts_text = str(restarts)
     if restarts and last:
         restarts_text = f"{restarts} ({since(last, now)} ago)"
-    ips = get(pod, "status", "podIPs", default=[])
-    ip = (ips[0].get("ip") if ips else "") or get(pod, "status", "podIP", default="") or "<none>"
-    gates = get(pod, "spec", "readinessGates", default=[])
+    spec, status, meta = _d(pod.get("spec")), _d(pod.get("status")), _d(pod.get("metadata"))
+    ips = _l(status.get("podIPs"))
+    ip = (ips[0].get("ip") if ips else "") or status.get("podIP") or "<none>"
+    gates = _l(spec.get("readinessGates"))
     gates_text = "<none>"
     if gates:
-        conds = {c.get("type"): c.get("status") for c in get(pod, "status", "conditions", default=[])}
+        conds = {c.get("type"): c.get("status") for c in _l(status.get("conditions"))}
         gates_text = f"{sum(1 for g in gates if conds.get(g.get('conditionType')) == 'True')}/{len(gates)}"
     return [
-        get(pod, "metadata", "name", default=""), f"{ready}/{total}", reason, restarts_text, created(pod, now),
-        ip, get(pod, "spec", "nodeName", default="") or "<none>",
-        get(pod, "status", "nominatedNodeName", default="") or "<none>", gates_text,
+        meta.get("name", ""), f"{ready}/{total}", reason, restarts_text,
+        since(meta.get("creationTimestamp"), now), ip, spec.get("nodeName") or "<none>",
+        status.get("nominatedNodeName") or "<none>", gates_text,
     ]
 
 
