@@ -18,6 +18,7 @@ import shutil
 from collections.abc import Iterator
 
 from kubelite.build.state import ImageState
+from kubelite.runtime.monitor import pid_alive
 from kubelite.runtime.snapshots import CommittedLayer, Snapshotter
 
 _KEY = re.compile(r"^build-(\d+)-\d+$")
@@ -30,16 +31,6 @@ def _mounted_targets() -> set[str]:
             return {line.split()[4] for line in fh}
     except OSError:
         return set()
-
-
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
 
 
 class Workspace:
@@ -56,7 +47,7 @@ class Workspace:
         mounted = _mounted_targets()
         for key in self.snapshotter.active():
             match = _KEY.match(key)
-            if not match or _alive(int(match.group(1))):
+            if not match or pid_alive(int(match.group(1))):
                 continue
             target = os.path.join(self.mnt, key)
             if target in mounted:

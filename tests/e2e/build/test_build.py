@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 import signal
@@ -259,6 +260,13 @@ def test_killed_build_registers_nothing(engine: Engine, tmp_path: str) -> None:
         while "Running in" not in seen and time.monotonic() < deadline:
             seen += proc.stdout.readline()
         assert "Running in" in seen
+        # Kill while the RUN's container is really there (runc has recorded its state).
+        runc_root = os.path.join(engine.root, "build", "runc")
+        while not (os.path.isdir(runc_root) and os.listdir(runc_root)) and time.monotonic() < deadline:
+            with contextlib.suppress(subprocess.TimeoutExpired):
+                proc.wait(timeout=0.02)                    # a short wait that also sees an early exit
+            assert proc.poll() is None, "the build ended before its RUN started"
+        assert os.listdir(runc_root), "the RUN container never appeared"
     finally:
         os.killpg(proc.pid, signal.SIGKILL)
         proc.wait()
@@ -270,7 +278,6 @@ def test_killed_build_registers_nothing(engine: Engine, tmp_path: str) -> None:
     with pytest.raises(ImageNotFoundError):
         ImageStore(engine.root).resolve("killed:1")
     # The next build reaps the dead build's snapshot (its container is ended first: runc outlives us).
-    runc_root = os.path.join(engine.root, "build", "runc")
     for cid in os.listdir(runc_root):
         subprocess.run(["runc", "--root", runc_root, "delete", "--force", cid], check=False,
                            capture_output=True)
