@@ -6,7 +6,8 @@ Rows (medians of interleaved runs; ours and the reference move the very same byt
   pushes to a registry started afresh, or skopeo would mount blobs it saw before instead of sending.
 - pull: ``kubelite pull`` into an empty engine root vs ``skopeo copy docker://... oci:DIR``; the
   CLI rows include Python's start-up and imports (about half a second here), as users pay them.
-- pull via the library: ``pull_image`` as the kubelet calls it, no CLI start-up, vs the same skopeo.
+- push and pull via the library: ``push_image``/``pull_image`` as the kubelet (or a build) calls
+  them, no CLI start-up, against the same skopeo commands.
 - pull + unpack vs pull alone: the library pull followed by unpacking every layer with the engine's
   snapshotter (what a container start needs): the price of unpacking, where docker and podman
   spend their time.
@@ -128,6 +129,27 @@ def rows(runs: int = RUNS) -> list[Row]:
                 fresh_reg.stop()
 
         push = interleave(push_ours, push_ref, runs)
+
+        def push_api() -> float:
+            """The library call alone (no CLI start-up), to a fresh registry like the rows above."""
+            import asyncio
+
+            from kubelite.distribution.client.config import load_config
+            from kubelite.distribution.client.push import push_image
+            from kubelite.runtime.images import ImageStore
+
+            fresh_reg = Registry(work / f"push-{next(counter)}")
+            ref = f"{fresh_reg.host}/bench/app:v1"
+            store = ImageStore(engine)
+            try:
+                store.tag("bench.invalid/registry-bench:v1", ref)
+                ms = time_call(lambda: asyncio.run(push_image(ref, root=engine, config=load_config(engine))))
+                store.remove(ref)
+            finally:
+                fresh_reg.stop()
+            return ms
+
+        push_lib = interleave(push_api, push_ref, runs)
         reg = Registry(work / "registry")
         host = reg.host
         _run([skopeo, "copy", "-q", tls, f"oci:{layout}:v1", f"docker://{host}/seed:v1"])
@@ -173,6 +195,8 @@ def rows(runs: int = RUNS) -> list[Row]:
         return [
             Row(f"push {size_mb} MB, {len(LAYER_MB)} layers", push[0], push[1], unit="ms",
                 reference_name="skopeo copy oci: -> docker://", target=1.5),
+            Row(f"push {size_mb} MB via the library", push_lib[0], push_lib[1], unit="ms",
+                reference_name="skopeo copy oci: -> docker://", target=1.0),
             Row(f"pull {size_mb} MB, {len(LAYER_MB)} layers", pull[0], pull[1], unit="ms",
                 reference_name="skopeo copy docker:// -> oci:", target=1.5),
             Row(f"pull {size_mb} MB via the library (kubelet path)", api[0], api[1], unit="ms",
