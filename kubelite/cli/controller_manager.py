@@ -1,0 +1,17 @@
+"""``kubelite controller-manager``: the replication, deployment and endpoints controllers."""
+
+from __future__ import annotations
+
+import argparse
+
+from kubelite.cli import _component
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    _component.add_arguments(parser)
+
+
+def run(args: argparse.Namespace) -> int:
+    from kubelite.daemons.components import controller_manager
+
+    return _component.run(args, controller_manager)
