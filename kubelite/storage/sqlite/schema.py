@@ -47,7 +47,7 @@ CREATE TABLE IF NOT EXISTS current (
     expires_at REAL
 ) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS meta (name TEXT PRIMARY KEY, value INTEGER NOT NULL) WITHOUT ROWID;
-INSERT OR IGNORE INTO meta VALUES ('revision', 0), ('compacted', 0), ('schema', 1);
+INSERT OR IGNORE INTO meta VALUES ('revision', 0), ('compacted', 0), ('schema', 1);  -- SCHEMA_VERSION
 """
 
 # A key's live value: current -> log.
@@ -97,4 +97,14 @@ def connect(path: str, *, readonly: bool = False) -> sqlite3.Connection:
 
 
 def create_schema(conn: sqlite3.Connection) -> None:
+    """Create the tables in a new database; refuse one of another layout version or another program,
+    before writing anything to it."""
+    tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+    if tables and "meta" not in tables:
+        raise sqlite3.DatabaseError(f"not a kubelite database (it has tables {sorted(tables)[:5]})")
+    if "meta" in tables:
+        row = conn.execute("SELECT value FROM meta WHERE name = 'schema'").fetchone()
+        if row is None or row[0] != SCHEMA_VERSION:
+            raise sqlite3.DatabaseError(
+                f"unsupported kubelite schema version {row[0] if row else None} (this build reads {SCHEMA_VERSION})")
     conn.executescript(_TABLES)

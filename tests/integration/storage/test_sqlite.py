@@ -73,6 +73,21 @@ async def test_bad_paths_give_clear_errors(tmp_path: Path) -> None:
     blocker.write_text("not a directory")
     with pytest.raises(StorageError, match="cannot open sqlite database"):
         await SQLiteStorage(SQLiteConfig(str(blocker / "state.db"))).start()
+    future = tmp_path / "future.db"
+    conn = sqlite3.connect(str(future))
+    conn.execute("CREATE TABLE meta (name TEXT PRIMARY KEY, value INTEGER NOT NULL) WITHOUT ROWID")
+    conn.execute("INSERT INTO meta VALUES ('schema', 99)")
+    conn.commit()
+    conn.close()
+    with pytest.raises(StorageError, match="unsupported kubelite schema version 99"):
+        await SQLiteStorage(SQLiteConfig(str(future))).start()
+    other = tmp_path / "other.db"
+    conn = sqlite3.connect(str(other))
+    conn.execute("CREATE TABLE users (name TEXT)")
+    conn.commit()
+    conn.close()
+    with pytest.raises(StorageError, match="not a kubelite database"):
+        await SQLiteStorage(SQLiteConfig(str(other))).start()
     garbage = tmp_path / "garbage.db"
     garbage.write_bytes(b"this is not a database" * 100)
     with pytest.raises(StorageError, match="cannot open sqlite database"):
