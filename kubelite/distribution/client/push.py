@@ -95,8 +95,7 @@ class _Uploader:
         return self._absolute(resp.headers["Location"])
 
     def _absolute(self, location: str) -> str:
-        assert self.t._base is not None
-        return str(yarl.URL(self.t._base).join(yarl.URL(location)))
+        return self.t.absolute(location)
 
     async def _received(self, location: str) -> int:
         resp = await self.t.request("GET", location, scope=self.scope, expect={204})

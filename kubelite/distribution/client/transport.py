@@ -17,6 +17,7 @@ from collections.abc import AsyncIterator, Callable, Collection, Mapping
 from typing import Any
 
 import aiohttp
+import yarl
 
 from kubelite.base.backoff import Backoff
 from kubelite.distribution.client.auth import Challenge, basic_header, parse_challenge
@@ -62,6 +63,12 @@ class Transport:
         if self._session is None:
             raise RuntimeError("Transport used outside 'async with'")
         return self._session
+
+    def absolute(self, location: str) -> str:
+        """An upload ``Location`` (often relative) as an absolute URL on this registry."""
+        if self._base is None:
+            raise RuntimeError("absolute() before base_url()")
+        return str(yarl.URL(self._base).join(yarl.URL(location)))
 
     def _secure_context(self) -> ssl.SSLContext | bool:
         ca = self.config.ca_for(self.host)
