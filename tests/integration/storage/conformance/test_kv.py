@@ -157,3 +157,28 @@ async def test_closed_store_is_unavailable(harness: Harness) -> None:
         await harness.store.get(harness.k("a"))
     with pytest.raises(UnavailableError):
         await harness.store.create(harness.k("a"), b"x")
+
+
+async def test_concurrent_compare_and_swap_loses_no_increment(harness: Harness) -> None:
+    """GuaranteedUpdate's loop (get, CAS, retry on conflict) from many tasks at once: with group
+    commit, ops in one batch must see the ones before them, or increments would be lost."""
+    s, k = harness.store, harness.k
+    counters = [k(f"n{i}") for i in range(3)]
+    for c in counters:
+        await s.create(c, b"0")
+
+    async def bump(key: str, times: int) -> None:
+        for _ in range(times):
+            while True:
+                kv = await s.get(key)
+                assert kv is not None
+                try:
+                    await s.update(key, str(int(kv.value) + 1).encode(), expected_revision=kv.mod_revision)
+                    break
+                except ConflictError:
+                    continue
+
+    await asyncio.gather(*(bump(counters[t % 3], 10) for t in range(12)))
+    for c in counters:
+        kv = await s.get(c)
+        assert kv is not None and int(kv.value) == 40
