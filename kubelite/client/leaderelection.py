@@ -99,7 +99,9 @@ class LeaderElector:
     # -------------------------------------------------------------------------------- lifecycle
 
     async def run(self) -> None:
-        """Acquire, lead, and return when leadership is lost. Cancel to stop (releasing the Lease)."""
+        """Acquire, lead, and return when leadership is lost (or the work returned). Cancel to stop
+        (releasing the Lease). If the leader's work fails, the Lease is released and its error raised
+        here, so a crashed controller surfaces as itself, not as a lost election."""
         await self._acquire()
         work = asyncio.get_running_loop().create_task(self.on_started_leading(), name="leader-work")
         try:
@@ -113,6 +115,8 @@ class LeaderElector:
                 await asyncio.shield(self._release())
             if self.on_stopped_leading is not None:
                 self.on_stopped_leading()
+        if not work.cancelled() and work.exception() is not None:
+            raise work.exception()  # type: ignore[misc]
 
     async def _acquire(self) -> None:
         while True:

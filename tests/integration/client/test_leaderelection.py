@@ -111,3 +111,15 @@ async def test_config_rejects_unsafe_timings() -> None:
         LeaderElectionConfig("x", "default", "a", lease_duration=5, renew_deadline=5, retry_period=1)
     with pytest.raises(ValueError):
         LeaderElectionConfig("x", "default", "", **FAST)
+
+
+async def test_failing_leader_work_releases_the_lease_and_raises(api: RunningApiServer) -> None:
+    async def crash() -> None:
+        raise RuntimeError("controller crashed")
+
+    async with Client.from_kubeconfig(api.kubeconfig) as c:
+        a = LeaderElector(LeaderElectionConfig("crashy", "default", "a", **FAST), c, on_started_leading=crash)
+        with pytest.raises(RuntimeError, match="controller crashed"):
+            await asyncio.wait_for(a.run(), 10)
+        lease = await c.resource("coordination.k8s.io/v1", "leases").get("crashy", "default")
+        assert lease["spec"]["holderIdentity"] == "", "released for a successor"
