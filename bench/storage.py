@@ -115,6 +115,32 @@ async def list_row(name: str, store: Storage, ref_list: Callable[[], Awaitable[i
                target_on="value")
 
 
+async def paged_row(name: str, store: Storage) -> Row:
+    """kubectl's chunked list (limit=500, continue) with a write between pages, so every page after
+    the first reads at a past revision; against one unpaged list of the same keys."""
+    a: list[float] = []
+    b: list[float] = []
+    for r in range(ROUNDS + 1):
+        t0 = time.perf_counter()
+        page = await store.list("/bench/list/", limit=500)
+        n = len(page.items)
+        while page.more:
+            kv = page.items[0]
+            await store.update(kv.key, POD, expected_revision=kv.mod_revision)  # no longer in the snapshot
+            page = await store.list("/bench/list/", limit=500, revision=page.revision,
+                                    start_after=page.items[-1].key)
+            n += len(page.items)
+        t1 = time.perf_counter()
+        full = await store.list("/bench/list/")
+        t2 = time.perf_counter()
+        assert n == len(full.items) == LIST_N, (n, len(full.items))
+        if r:
+            a.append((t1 - t0) * 1000)
+            b.append((t2 - t1) * 1000)
+    return Row(f"{name}: list 10,000 in pages of 500, writes between", a, b, unit="ms",
+               reference_name="one unpaged list", target=1000, target_on="value")
+
+
 async def watch_rows(name: str, store: Storage, watchers: int) -> list[Row]:
     """Latency from calling create to each watcher receiving the event, vs the create's own latency."""
     prefix = f"/bench/watch{watchers}/"
@@ -178,6 +204,7 @@ async def bench_sqlite(tmp: Path) -> list[Row]:
         raw.executemany("INSERT INTO kv VALUES (?, ?)", ((f"/bench/list/{i:06}", POD) for i in range(LIST_N)))
         raw.execute("COMMIT")
         rows.append(await list_row("sqlite", store, raw_list, "raw SELECT", fill))
+        rows.append(await paged_row("sqlite", store))
         rows += await watch_rows("sqlite", store, 1)
         rows += await watch_rows("sqlite", store, 1000)
         return rows
@@ -210,6 +237,7 @@ async def bench_etcd() -> list[Row]:
 
         rows = await rate_rows("etcd", store, raw_create, raw_get, "raw aetcd")
         rows.append(await list_row("etcd", store, raw_list, "raw aetcd get_prefix", fill))
+        rows.append(await paged_row("etcd", store))
         rows += await watch_rows("etcd", store, 1)
         rows += await watch_rows("etcd", store, 1000)
         return rows
