@@ -23,6 +23,7 @@ this module only computes the merge and the ownership.
 
 from __future__ import annotations
 
+import json
 from datetime import datetime
 from typing import Any
 
@@ -168,6 +169,18 @@ def _merge_top(live: JsonDict, applied: JsonDict, type_name: str | None, subreso
 # ------------------------------------------------------------------------------------------ apply
 
 
+def _still_needed(path: Path, kept: set[Path]) -> bool:
+    def owned_under(prefix: Path) -> bool:
+        return any(p[: len(prefix)] == prefix for p in kept)
+
+    if owned_under(path):
+        return True
+    if len(path) >= 2 and path[-2].startswith("k:") and path[-1].startswith("f:"):
+        key_fields = json.loads(path[-2][2:])
+        return path[-1][2:] in key_fields and owned_under(path[:-1])
+    return False
+
+
 def server_side_apply(
     live: JsonDict | None,
     applied: JsonDict,
@@ -212,8 +225,12 @@ def server_side_apply(
 
     merged = _merge_top(base, applied, type_name, subresource)
     owned_by_others: set[Path] = set().union(*(p for _, p in others)) if others else set()
-    for path in sorted(previous - applied_set - owned_by_others, key=len, reverse=True):
-        if not any(p[: len(path)] == path for p in applied_set):
+    kept = applied_set | owned_by_others
+    # a node somebody still owns something under (an element with a field another manager set) stays,
+    # and so do the key fields of an element that stays; removing a node removes what is under it
+    doomed = {p for p in previous - kept if not _still_needed(p, kept)}
+    for path in sorted(doomed, key=len, reverse=True):
+        if not any(path[:i] in doomed for i in range(1, len(path))):
             remove_path(merged, path)
 
     conflict_paths = {p for _, p in conflicts}

@@ -175,3 +175,19 @@ def test_update_honours_managed_fields_sent_by_the_client() -> None:
     assert [(e["manager"], e["operation"]) for e, _ in managed_fields(out)] == [("kubectl", "Apply")]
     applied = server_side_apply(out, deploy(replicas=4), "kubectl", False, NOW)
     assert applied["spec"]["replicas"] == 4
+
+
+def test_dropping_an_element_keeps_it_while_another_manager_owns_a_field_in_it() -> None:
+    two = deploy()
+    two["spec"]["template"]["spec"]["containers"].append({"name": "side", "image": "busybox"})
+    live = server_side_apply(None, two, "a", False, NOW)
+    changed = copy.deepcopy(live)
+    changed["spec"]["template"]["spec"]["containers"][1]["image"] = "busybox:2"
+    live = track_update(live, changed, "b", NOW)
+    out = server_side_apply(live, deploy(), "a", False, NOW)
+    names = [c["name"] for c in out["spec"]["template"]["spec"]["containers"]]
+    assert names == ["c", "side"]
+    side = out["spec"]["template"]["spec"]["containers"][1]
+    assert side == {"name": "side", "image": "busybox:2"}  # a's name field stays: b still holds the element
+    alone = server_side_apply(server_side_apply(None, two, "a", False, NOW), deploy(), "a", False, NOW)
+    assert [c["name"] for c in alone["spec"]["template"]["spec"]["containers"]] == ["c"]
