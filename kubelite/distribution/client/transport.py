@@ -133,15 +133,13 @@ class Transport:
         try:
             async with self.session.get(challenge.realm, params=params, headers=headers,
                                         ssl=self._ssl) as resp:
-                body = await resp.read()
                 if resp.status == 401:
                     raise RegistryError(Code.UNAUTHORIZED, f"invalid username or password for {self.host}")
                 if resp.status != 200:
                     raise TransportError(f"token endpoint {challenge.realm} answered {resp.status}")
                 doc = await resp.json(content_type=None)
-        except (TimeoutError, aiohttp.ClientError) as err:
+        except (TimeoutError, aiohttp.ClientError, ValueError) as err:
             raise TransportError(f"cannot reach token endpoint {challenge.realm}: {err}") from None
-        del body
         token = doc.get("token") or doc.get("access_token") if isinstance(doc, dict) else None
         if not isinstance(token, str):
             raise TransportError(f"token endpoint {challenge.realm} returned no token")
