@@ -3,6 +3,7 @@ waiting on a condition with a deadline (never a bare sleep)."""
 
 from __future__ import annotations
 
+import os
 import secrets
 import shutil
 import socket
@@ -78,5 +79,10 @@ def teardown_engine(engine: Engine, root: str) -> None:
     for sb in SandboxStore(engine.root).all():
         remove_sandbox(engine, sb.id)
     bridge.remove_bridge(engine.kernel, engine.net)
-    subprocess.run(["umount", "-R", "-l", root], check=False, capture_output=True)
+    # Whatever is still mounted below the root (a rootfs whose release failed), deepest first.
+    prefix = os.path.abspath(root) + "/"
+    with open("/proc/mounts") as fh:
+        targets = [line.split()[1] for line in fh if line.split()[1].startswith(prefix)]
+    for target in sorted(targets, key=len, reverse=True):
+        subprocess.run(["umount", "-l", target], check=False, capture_output=True)
     shutil.rmtree(root, ignore_errors=True)
