@@ -88,11 +88,16 @@ class _Uploader:
             resp.release()
             if resp.status == 201:
                 return None
-            return self._absolute(resp.headers["Location"])
+            return self._location(resp.headers.get("Location"))
         resp = await self.t.request("POST", f"/v2/{self.repo}/blobs/uploads/", scope=self.scope,
                                     expect={202})
         resp.release()
-        return self._absolute(resp.headers["Location"])
+        return self._location(resp.headers.get("Location"))
+
+    def _location(self, location: str | None) -> str:
+        if not location:
+            raise TransportError(f"{self.t.host} started an upload without a Location header")
+        return self._absolute(location)
 
     def _absolute(self, location: str) -> str:
         return self.t.absolute(location)
