@@ -3,6 +3,8 @@ from datetime import UTC, datetime
 from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as hs
 
 from kubelite.api.apply import managed_fields, server_side_apply, track_update
 from kubelite.api.fieldpath import field_set, from_fields_v1, path_string, to_fields_v1
@@ -191,3 +193,29 @@ def test_dropping_an_element_keeps_it_while_another_manager_owns_a_field_in_it()
     assert side == {"name": "side", "image": "busybox:2"}  # a's name field stays: b still holds the element
     alone = server_side_apply(server_side_apply(None, two, "a", False, NOW), deploy(), "a", False, NOW)
     assert [c["name"] for c in alone["spec"]["template"]["spec"]["containers"]] == ["c"]
+
+
+_names = hs.lists(hs.sampled_from(["a", "b", "c", "d"]), unique=True, max_size=3)
+_labels = hs.dictionaries(hs.sampled_from(["x", "y", "z"]), hs.sampled_from(["1", "2"]), max_size=3)
+
+
+def _config(names: list[str], labels: dict[str, str], replicas: int) -> dict[str, Any]:
+    d = deploy(replicas=replicas)
+    d["metadata"]["labels"] = labels
+    d["spec"]["template"]["spec"]["containers"] = [{"name": n, "image": f"img-{n}"} for n in names]
+    return d
+
+
+@settings(max_examples=40, deadline=None)
+@given(_names, _labels, hs.integers(0, 3), _names, _labels, hs.integers(0, 3))
+def test_apply_laws(n1: list[str], l1: dict[str, str], r1: int, n2: list[str], l2: dict[str, str],
+                    r2: int) -> None:
+    first = server_side_apply(None, _config(n1, l1, r1), "m", False, NOW)
+    again = server_side_apply(first, _config(n1, l1, r1), "m", False, NOW)
+    assert again == first  # idempotent
+    second = server_side_apply(first, _config(n2, l2, r2), "m", False, NOW)
+    # a sole manager's object is exactly its latest configuration
+    assert second["metadata"]["labels"] == l2
+    assert second["spec"]["replicas"] == r2
+    got = {c["name"]: c["image"] for c in second["spec"]["template"]["spec"]["containers"]}
+    assert got == {n: f"img-{n}" for n in n2}
