@@ -104,7 +104,7 @@ class ApiServer:
         app = build_app(self.ctx, admin_token=self.admin_token if self.config.tls else None,
                         ready=lambda: self._caches_ready,
                         server_address=f"{self.config.host}:{self.port}")
-        runner = web.AppRunner(app, access_log=None, handle_signals=False, shutdown_timeout=1.0)
+        runner = web.AppRunner(app, access_log=None, handle_signals=False, shutdown_timeout=0.2)
         await runner.setup()
         ssl_ctx = _ssl_context(self.pki) if self.config.tls else None
         site = web.TCPSite(runner, self.config.host, self.config.port, ssl_context=ssl_ctx, backlog=1024,

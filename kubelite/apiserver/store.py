@@ -24,7 +24,7 @@ from kubelite.api import status as st
 from kubelite.api.resources import Resource
 from kubelite.apiserver import objectmeta as om
 from kubelite.apiserver.strategies import Strategy, strategy_for
-from kubelite.apiserver.watchcache import WatchCache
+from kubelite.apiserver.watchcache import CachedObject, WatchCache
 from kubelite.base.clock import Clock
 from kubelite.storage.interface import (
     CompactedError,
@@ -131,12 +131,29 @@ class ResourceStore:
 
     # ----- reads
 
+    async def get_cached(self, namespace: str, name: str, *, resource_version: str = "") -> CachedObject | None:
+        """The object from the watch cache when that answers the request, else None (read storage).
+
+        ``resourceVersion=0`` takes whatever the cache holds; unset is a consistent read: the cache
+        first catches up with storage's current revision (Kubernetes 1.31's consistent reads from
+        cache), so a client always reads its own writes.
+        """
+        cache = self.cache
+        if cache is None or not cache.ready.is_set() or resource_version not in ("", "0"):
+            return None
+        if resource_version == "" and not await cache.wait_for(await self.storage.current_revision(), 1.0):
+            return None
+        cached = cache.get(self.key(namespace, name))
+        if cached is None:
+            raise st.not_found(self.resource.plural, name, self.resource.group)
+        return cached
+
     async def get(self, namespace: str, name: str, *, resource_version: str = "") -> Obj:
-        if resource_version == "0" and self.cache is not None and self.cache.ready.is_set():
-            cached = self.cache.get(self.key(namespace, name))
-            if cached is None:
-                raise st.not_found(self.resource.plural, name, self.resource.group)
-            return om.deep_copy(cached.obj)
+        """A private copy of the object (callers may mutate it)."""
+        cached = await self.get_cached(namespace, name, resource_version=resource_version)
+        if cached is not None:
+            obj: Obj = orjson.loads(cached.raw)
+            return obj
         obj, _ = await self._read(namespace, name)
         return obj
 
@@ -195,7 +212,7 @@ class ResourceStore:
                 if err.code == 404 and create_missing is not None:
                     return await self.create(namespace, create_missing(), opts), True
                 raise
-            new = mutate(om.deep_copy(old))
+            new = mutate(decode_kv(kv))  # a second private copy: cheaper than a deep copy
             pinned = str(new.get("metadata", {}).get("resourceVersion") or "")
             if pinned and pinned != str(kv.mod_revision):
                 raise st.conflict(self.resource.plural, name, group=self.resource.group)

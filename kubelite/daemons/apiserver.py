@@ -7,7 +7,9 @@ storage on the way out. ``kubelite apiserver`` and ``kubelite server`` are thin 
 
 from __future__ import annotations
 
+import asyncio
 import importlib
+import signal
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -49,11 +51,18 @@ def open_storage_url(url: str, data_dir: Path) -> Storage:
 
 
 async def run_apiserver(config: ServerConfig) -> None:
+    """Run until SIGTERM or SIGINT, then stop the server and close the storage cleanly (the SQLite
+    writer thread must be joined, or the process would not exit)."""
     storage = open_storage_url(config.datastore, config.apiserver.data_dir)
     await storage.start()
+    loop = asyncio.get_running_loop()
     try:
         server = ApiServer(config.apiserver, storage=storage)
         async with Supervisor("server") as sup:
+            for sig in (signal.SIGTERM, signal.SIGINT):
+                loop.add_signal_handler(sig, sup.stop)
             sup.start("apiserver", server.run)
     finally:
+        for sig in (signal.SIGTERM, signal.SIGINT):
+            loop.remove_signal_handler(sig)
         await storage.close()

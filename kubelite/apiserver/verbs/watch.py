@@ -132,7 +132,8 @@ async def handle(rr: ResourceRequest) -> web.StreamResponse:
                 break
             wait = min(remaining, limits.bookmark_interval) if bookmarks else remaining
             try:
-                event = await asyncio.wait_for(sub.next(), timeout=wait)
+                async with asyncio.timeout(wait):  # no extra task per wait, unlike wait_for
+                    event = await sub.next()
             except TimeoutError:
                 if bookmarks and deadline - loop.time() > 0:
                     await resp.write(encoder.bookmark(cache.revision))
