@@ -207,9 +207,9 @@ def _config(names: list[str], labels: dict[str, str], replicas: int) -> dict[str
 
 
 @settings(max_examples=40, deadline=None)
-@given(_names, _labels, hs.integers(0, 3), _names, _labels, hs.integers(0, 3))
-def test_apply_laws(n1: list[str], l1: dict[str, str], r1: int, n2: list[str], l2: dict[str, str],
-                    r2: int) -> None:
+@given(hs.tuples(_names, _labels, hs.integers(0, 3)), hs.tuples(_names, _labels, hs.integers(0, 3)))
+def test_apply_laws(one: tuple[list[str], dict[str, str], int], two: tuple[list[str], dict[str, str], int]) -> None:
+    (n1, l1, r1), (n2, l2, r2) = one, two
     first = server_side_apply(None, _config(n1, l1, r1), "m", False, NOW)
     again = server_side_apply(first, _config(n1, l1, r1), "m", False, NOW)
     assert again == first  # idempotent
