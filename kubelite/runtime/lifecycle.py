@@ -461,6 +461,9 @@ class Engine:
                 self.runc.delete(ctr.id, force=True)
         bundle.teardown_network(self, ctr)
         rootfs = self.store.path(ctr.id, "rootfs")
+        from kubelite.runtime.image_source import detach
+
+        detach(rootfs)  # first, so a failing image side can never leave the mount behind
         with contextlib.suppress(Exception):
             self.images.release_rootfs(ctr.id, rootfs)
         with self.store.lock():
