@@ -12,15 +12,18 @@ What ``kubectl describe`` shows under *Events* comes from here. As client-go's `
   beyond it are dropped, so a hot loop cannot flood the API server.
 
 :class:`EventCorrelator` is the pure core (state plus ``correlate(event, now) -> Correlation``);
-:class:`EventRecorder` is the edge that writes. Recording never raises: an event is diagnostics, and a
-failure to write one must not fail the reconcile that emitted it (it is logged instead).
+:class:`EventRecorder` is the edge that writes, through one background writer per recorder so that
+concurrent callers cannot race the correlation (``event()`` waits for the write, ``emit()`` does not).
+Recording never raises: an event is diagnostics, and a failure to write one must not fail the
+reconcile that emitted it (it is logged instead).
 """
 
 from __future__ import annotations
 
+import asyncio
 import copy
 import logging
-from collections import OrderedDict
+from collections import OrderedDict, deque
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -42,6 +45,7 @@ AGGREGATE_INTERVAL = 600.0
 SPAM_BURST = 25
 SPAM_QPS = 1.0 / 300.0
 COMBINED_PREFIX = "(combined from similar events): "
+MAX_PENDING = 1000  # client-go's broadcaster queue length
 
 
 def object_reference(obj: JsonDict, field_path: str = "") -> JsonDict:
@@ -182,6 +186,9 @@ class EventRecorder:
         self.clock: Clock = clock or RealClock()
         self.correlator = EventCorrelator()
         self._last_nanos = 0
+        self._pending: deque[tuple[JsonDict, tuple[JsonDict, str, str, str],
+                                   asyncio.Future[JsonDict | None] | None]] = deque()
+        self._writer: asyncio.Task[None] | None = None
 
     def build(self, obj: JsonDict, type_: str, reason: str, message: str) -> JsonDict:
         """The Event a call would write, before correlation."""
@@ -216,11 +223,47 @@ class EventRecorder:
         }
 
     async def event(self, obj: JsonDict, type_: str, reason: str, message: str) -> JsonDict | None:
-        """Record that ``reason`` happened to ``obj``; returns the Event written, or None if it was
-        dropped or could not be written (never raises for API failures)."""
+        """Record that ``reason`` happened to ``obj`` and wait for the write; returns the Event written,
+        or None if it was dropped or could not be written (never raises for API failures)."""
+        fut: asyncio.Future[JsonDict | None] = asyncio.get_running_loop().create_future()
+        self._enqueue(obj, type_, reason, message, fut)
+        return await fut
+
+    def emit(self, obj: JsonDict, type_: str, reason: str, message: str) -> None:
+        """Record without waiting (what controllers use on their hot path): the Event is written in the
+        background, in order. :meth:`flush` waits for everything emitted so far."""
+        self._enqueue(obj, type_, reason, message, None)
+
+    async def flush(self) -> None:
+        while self._writer is not None and not self._writer.done():
+            await asyncio.shield(self._writer)
+
+    def _enqueue(self, obj: JsonDict, type_: str, reason: str, message: str,
+                 fut: asyncio.Future[JsonDict | None] | None) -> None:
         if type_ not in (NORMAL, WARNING):
             raise ValueError(f"event type must be {NORMAL} or {WARNING}, not {type_!r}")
-        result = self.correlator.correlate(self.build(obj, type_, reason, message), self.clock.monotonic())
+        if len(self._pending) >= MAX_PENDING:
+            # Like client-go's broadcaster: when the API server cannot keep up, drop rather than grow.
+            log.warning("event dropped: too many pending", extra={"reason": reason, "object": _describe(obj)})
+            if fut is not None:
+                fut.set_result(None)
+            return
+        self._pending.append((self.build(obj, type_, reason, message), (obj, type_, reason, message), fut))
+        if self._writer is None or self._writer.done():
+            self._writer = asyncio.get_running_loop().create_task(self._drain(), name="event-recorder")
+
+    async def _drain(self) -> None:
+        """One writer per recorder: correlation (dedup, aggregation) needs each write to see the
+        previous one's result, so events are written strictly one after another."""
+        while self._pending:
+            ev, args, fut = self._pending.popleft()
+            written = await self._write(ev, *args)
+            if fut is not None and not fut.done():
+                fut.set_result(written)
+
+    async def _write(self, built: JsonDict, obj: JsonDict, type_: str, reason: str, message: str
+                     ) -> JsonDict | None:
+        result = self.correlator.correlate(built, self.clock.monotonic())
         if result.skip:
             log.debug("event dropped by the spam filter", extra={"reason": reason})
             return None

@@ -26,7 +26,7 @@ from typing import Any
 from kubelite.api.meta import controller_ref
 from kubelite.base.clock import Clock, RealClock
 from kubelite.client.errors import ApiError, ConflictError, NotFoundError, TransportError
-from kubelite.client.events import EventRecorder
+from kubelite.client.events import NORMAL, WARNING, EventRecorder
 from kubelite.client.informer import Informer, InformerFactory
 from kubelite.client.rest import Client
 from kubelite.client.store import DeletedFinalStateUnknown, meta_namespace_key
@@ -210,9 +210,9 @@ class ReplicationManager:
         try:
             pod = await self.pods_api.create(compute.pod_from_template(owner))
         except (ApiError, TransportError) as err:
-            await self.recorder.warning(owner, "FailedCreate", f"Error creating: {err}")
+            self.recorder.emit(owner, WARNING, "FailedCreate", f"Error creating: {err}")
             return str(err)
-        await self.recorder.normal(owner, "SuccessfulCreate", f"Created pod: {pod['metadata']['name']}")
+        self.recorder.emit(owner, NORMAL, "SuccessfulCreate", f"Created pod: {pod['metadata']['name']}")
         return None
 
     async def _delete(self, key: str, owner: JsonDict, active: list[JsonDict], count: int) -> tuple[str, str] | None:
@@ -231,9 +231,9 @@ class ReplicationManager:
             return None
         except (ApiError, TransportError) as err:
             self.expectations.deletion_observed(key, meta_namespace_key(pod))  # its event will never come
-            await self.recorder.warning(owner, "FailedDelete", f"Error deleting: {err}")
+            self.recorder.emit(owner, WARNING, "FailedDelete", f"Error deleting: {err}")
             return str(err)
-        await self.recorder.normal(owner, "SuccessfulDelete", f"Deleted pod: {name}")
+        self.recorder.emit(owner, NORMAL, "SuccessfulDelete", f"Deleted pod: {name}")
         return None
 
     async def _write_status(self, owner: JsonDict, status: JsonDict) -> None:

@@ -59,3 +59,27 @@ async def test_deleted_event_is_recreated_and_failures_do_not_raise(client: Clie
     assert await rec.normal(elsewhere, "Killing", "x") is None
     with pytest.raises(ValueError, match="event type"):
         await rec.event(target, "Bad", "X", "y")
+
+
+async def test_concurrent_recording_still_combines_into_one_event(client: Client) -> None:
+    import asyncio
+
+    target = await client.resource("v1", "pods").create(pod("busy"))
+    rec = EventRecorder(client, "replicaset-controller", clock=FakeClock())
+    results = await asyncio.gather(*(rec.normal(target, "SuccessfulCreate", f"Created pod: busy-{i}")
+                                     for i in range(15)))
+    assert all(r is not None for r in results)
+    items = (await client.resource("v1", "events").list("default"))["items"]
+    combined = [e for e in items if e["message"].startswith(COMBINED_PREFIX)]
+    assert len(combined) == 1 and combined[0]["count"] == 6, "writes are serialised, so repeats find the first"
+    assert len(items) == 10
+
+
+async def test_emit_writes_in_the_background_and_flush_waits(client: Client) -> None:
+    target = await client.resource("v1", "pods").create(pod("bg"))
+    rec = EventRecorder(client, "kubelet", clock=FakeClock())
+    for i in range(3):
+        rec.emit(target, "Normal", "Pulled", f"image {i}")
+    await rec.flush()
+    items = (await client.resource("v1", "events").list("default"))["items"]
+    assert sorted(e["message"] for e in items) == ["image 0", "image 1", "image 2"]

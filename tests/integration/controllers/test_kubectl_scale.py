@@ -52,5 +52,9 @@ async def test_kubectl_scale_rc_and_delete_pod(sqlite_cluster: Cluster) -> None:
         return out == "1/3"
 
     await eventually(status_shown, what="kubectl to show the status")
-    described = await kubectl(c, "describe", "rc", "kc")
-    assert "SuccessfulCreate" in described and "SuccessfulDelete" in described
+
+    async def described() -> bool:
+        out = await kubectl(c, "describe", "rc", "kc")
+        return "SuccessfulCreate" in out and "SuccessfulDelete" in out
+
+    await eventually(described, what="kubectl describe to show the events")

@@ -59,10 +59,14 @@ async def test_rc_creates_replicas_heals_and_reports_status(cluster: Cluster) ->
         return len(names) == 3 and victim not in names
 
     await eventually(healed, what="replacement pod")
-    events = (await c.client.resource("v1", "events").list("default"))["items"]
-    reasons = {(e["reason"], e["involvedObject"]["name"]) for e in events}
-    assert ("SuccessfulCreate", "web") in reasons
-    created = [e for e in events if e["reason"] == "SuccessfulCreate"]
+    created: list[dict] = []
+
+    async def four_creates() -> bool:  # events are written in the background
+        events = (await c.client.resource("v1", "events").list("default"))["items"]
+        created[:] = [e for e in events if e["reason"] == "SuccessfulCreate" and e["involvedObject"]["name"] == "web"]
+        return sum(e.get("count", 1) for e in created) >= 4
+
+    await eventually(four_creates, what="SuccessfulCreate events")
     assert all(e["message"].startswith("Created pod: web-") for e in created)
     assert sum(e.get("count", 1) for e in created) == 4, "exactly one create per missing pod, never double"
 
@@ -90,9 +94,13 @@ async def test_scale_down_deletes_least_valuable_first_and_scale_up(cluster: Clu
                 st.get("observedGeneration")) == (1, 1, 1, 2)
 
     await eventually(status_ready, what="status after scale")
-    deletes = [e for e in (await c.client.resource("v1", "events").list("default"))["items"]
-               if e["reason"] == "SuccessfulDelete"]
-    assert sum(e.get("count", 1) for e in deletes) == 2
+
+    async def two_deletes() -> bool:
+        deletes = [e for e in (await c.client.resource("v1", "events").list("default"))["items"]
+                   if e["reason"] == "SuccessfulDelete"]
+        return sum(e.get("count", 1) for e in deletes) == 2
+
+    await eventually(two_deletes, what="SuccessfulDelete events")
     await rcs.scale("sc", 4)
     await eventually(lambda: count(4), what="scale up to 4")
 
