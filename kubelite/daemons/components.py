@@ -21,11 +21,12 @@ from kubelite.client.leaderelection import LeaderElectionConfig, LeaderElector
 from kubelite.client.rest import Client
 from kubelite.controllers.deployment.controller import DeploymentController
 from kubelite.controllers.endpoints.controller import EndpointsController
+from kubelite.controllers.gc.controller import GarbageCollector
 from kubelite.controllers.replication.compute import REPLICA_SET, REPLICATION_CONTROLLER
 from kubelite.controllers.replication.controller import ReplicationManager
 from kubelite.scheduler.scheduler import Scheduler, SchedulerConfig
 
-CONTROLLERS = ("replicationcontroller", "replicaset", "deployment", "endpoints")
+CONTROLLERS = ("replicationcontroller", "replicaset", "deployment", "endpoints", "garbagecollector")
 
 
 class LeadershipLost(RuntimeError):
@@ -55,6 +56,8 @@ async def run_controllers(client: Client, config: ComponentConfig) -> None:
         parts.append(DeploymentController(client, factory, workers=config.workers))
     if "endpoints" in config.controllers:
         parts.append(EndpointsController(client, factory, workers=config.workers))
+    if "garbagecollector" in config.controllers:
+        parts.append(GarbageCollector(client, factory))
     async with asyncio.TaskGroup() as tg:
         factory.start(tg)
         for part in parts:
