@@ -283,6 +283,9 @@ class Engine:
                 self.store.save(ctr)
             elif ctr.state.status != ctrs.CREATED:
                 raise InvalidState(f"cannot start container {ctr.name}: it is {ctr.state.status}")
+            elif os.path.exists(os.path.join(self.runc.state_root, ctr.id)):
+                # A start interrupted after runc create (the CLI was killed): clear runc's leftover.
+                self.runc.delete(ctr.id, force=True)
             self.check_ports(ctr)
             if ctr.host_config.port_bindings:
                 self.publish(extra=ctr)

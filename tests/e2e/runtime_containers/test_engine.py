@@ -275,3 +275,17 @@ def test_interrupted_create_is_reaped(clean: Engine) -> None:
         clean.get("halfway")
     assert not os.path.ismount(rootfs) and not os.path.exists(netns)
     clean.create(CreateRequest(image="busybox", name="halfway", command=["true"]))
+
+
+def test_start_after_an_interrupted_start(clean: Engine) -> None:
+    """A CLI killed between `runc create` and recording "running" leaves runc state; start recovers."""
+    from kubelite.runtime.monitor import start_monitor
+
+    ctr = clean.create(CreateRequest(image="busybox", command=["sh", "-c", "echo once; sleep 300"]))
+    start_monitor(clean.paths(ctr.id), name=ctr.name, runc=clean.runc.binary, runc_root=clean.runc.state_root)
+    assert clean.get(ctr.id).state.status == "created"
+    ctr, _ = clean.start(ctr.id)
+    assert clean.get(ctr.id).state.status == "running"
+    wait_for(lambda: b"once" in _log(clean, ctr.id), what="the container's output")
+    clean.remove(ctr.id, force=True)
+    assert clean.runc.state(ctr.id) is None
