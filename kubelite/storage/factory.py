@@ -36,6 +36,8 @@ def open_storage(url: str, *, clock: Clock | None = None) -> Storage:
         from kubelite.storage.sqlite import SQLiteConfig, SQLiteStorage
 
         path = rest.split("?", 1)[0]
+        if path.startswith("/"):  # sqlite:///abs and SQLAlchemy's sqlite:////abs mean the same file
+            path = "/" + path.lstrip("/")
         if not path.startswith("/") or path.endswith("/"):
             raise InvalidDatastoreURLError(
                 f"invalid sqlite URL {url!r}: need an absolute file path, as in sqlite:///var/lib/kubelite/state.db")

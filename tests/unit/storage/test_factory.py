@@ -17,6 +17,8 @@ def test_memory_and_sqlite() -> None:
     s = open_storage("sqlite:///var/lib/kubelite/state.db")
     assert isinstance(s, SQLiteStorage)
     assert s._config.path == "/var/lib/kubelite/state.db"
+    four = open_storage("sqlite:////var/lib/kubelite/state.db")
+    assert isinstance(four, SQLiteStorage) and four._config.path == "/var/lib/kubelite/state.db"
 
 
 def test_etcd_endpoints_and_tls() -> None:
