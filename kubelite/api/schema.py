@@ -14,6 +14,7 @@ Text format (one item per line, ``--`` starts a description)::
       finalizers []string s=merge l=set       # l= x-kubernetes-list-type (atomic|set|map)
       labels map[string]                      # map of string to the element type
       name string req                         # required
+            ...continued description          # 6+ spaces: more description for the field above
 
 Scalar types: ``string``, ``boolean``, ``int32``, ``int64``, ``number``, ``byte`` (base64 string),
 ``IntOrString``, ``Quantity``, ``Time``, ``MicroTime``, ``object`` (free-form). Names with a dot are
@@ -27,7 +28,7 @@ Public surface: :data:`SCHEMA` (a :class:`Schema`) with ``type(name)``, ``for_gv
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import cache
 from typing import Any
 
@@ -138,6 +139,12 @@ def parse(text: str) -> dict[str, TypeDef]:
             continue
         if raw.startswith("@"):
             package = raw[1:].strip()
+            continue
+        if raw.startswith("      "):  # continuation of the previous field's description
+            if current is None or not current.fields:
+                raise ValueError(f"continuation outside a field: {raw!r}")
+            last = list(current.fields.values())[-1]
+            current.fields[last.name] = replace(last, description=f"{last.description} {raw.strip()}")
             continue
         if raw.startswith(" "):
             if current is None:

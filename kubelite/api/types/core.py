@@ -11,14 +11,15 @@ Service gvk=/v1/Service -- A named abstraction of software service consisting of
 ServiceSpec
   ports []ServicePort k=port s=merge lk=port,protocol -- The list of ports exposed by this service.
   selector map[string] -- Route service traffic to pods with label keys and values matching this.
-  clusterIP string
+  clusterIP string -- clusterIP is the IP address of the service and is usually assigned randomly.
   clusterIPs []string
   type string -- ExternalName, ClusterIP, NodePort, and LoadBalancer.
   externalIPs []string
-  sessionAffinity string
+  sessionAffinity string -- Supports "ClientIP" and "None". Used to maintain session affinity.
   loadBalancerIP string
   loadBalancerSourceRanges []string
-  externalName string
+  externalName string -- externalName is the external reference that discovery mechanisms will return as an
+      alias for this service (e.g. a DNS CNAME record).
   externalTrafficPolicy string
   healthCheckNodePort int32
   publishNotReadyAddresses boolean
@@ -30,12 +31,13 @@ ServiceSpec
   internalTrafficPolicy string
   trafficDistribution string
 ServicePort
-  name string
-  protocol string
+  name string -- The name of this port within the service. This must be a DNS_LABEL.
+  protocol string -- The IP protocol for this port. Supports "TCP", "UDP", and "SCTP". Default is TCP.
   appProtocol string
-  port int32 req
-  targetPort IntOrString
-  nodePort int32
+  port int32 req -- The port that will be exposed by this service.
+  targetPort IntOrString -- Number or name of the port to access on the pods targeted by the service.
+  nodePort int32 -- The port on each node on which this service is exposed when type is NodePort or
+      LoadBalancer.
 SessionAffinityConfig
   clientIP ClientIPConfig
 ClientIPConfig
@@ -116,7 +118,7 @@ NodeSpec
   podCIDRs []string s=merge l=set
   providerID string
   unschedulable boolean -- Unschedulable controls node schedulability of new pods.
-  taints []Taint
+  taints []Taint -- If specified, the node's taints.
   configSource object
   externalID string
 Taint
@@ -173,7 +175,8 @@ Namespace gvk=/v1/Namespace -- Namespace provides a scope for Names.
   spec NamespaceSpec
   status NamespaceStatus
 NamespaceSpec
-  finalizers []string
+  finalizers []string -- Finalizers is an opaque list of values that must be empty to permanently remove
+      object from storage.
 NamespaceStatus
   phase string
   conditions []NamespaceCondition k=type s=merge
@@ -211,17 +214,20 @@ ConfigMap gvk=/v1/ConfigMap -- ConfigMap holds configuration data for pods to co
   apiVersion string
   kind string
   metadata meta.ObjectMeta
-  immutable boolean
-  data map[string]
-  binaryData map[byte]
+  immutable boolean -- Immutable, if set to true, ensures that data stored in the ConfigMap cannot be
+      updated (only object metadata can be modified).
+  data map[string] -- Data contains the configuration data.
+  binaryData map[byte] -- BinaryData contains the binary data.
 Secret gvk=/v1/Secret -- Secret holds secret data of a certain type.
   apiVersion string
   kind string
   metadata meta.ObjectMeta
   immutable boolean
-  data map[byte]
-  stringData map[string]
-  type string
+  data map[byte] -- Data contains the secret data. Each key must consist of alphanumeric characters, '-',
+      '_' or '.'. The serialized form of the secret data is a base64 encoded string.
+  stringData map[string] -- stringData allows specifying non-binary secret data in string form. It is
+      provided as a write-only input field for convenience.
+  type string -- Used to facilitate programmatic handling of secret data.
 ServiceAccount gvk=/v1/ServiceAccount
   apiVersion string
   kind string

@@ -17,32 +17,38 @@ PodSpec -- PodSpec is a description of a pod.
   containers []Container k=name s=merge req -- List of containers belonging to the pod.
   ephemeralContainers []EphemeralContainer k=name s=merge
   restartPolicy string -- Restart policy for all containers within the pod: Always, OnFailure, Never.
-  terminationGracePeriodSeconds int64
-  activeDeadlineSeconds int64
-  dnsPolicy string
-  nodeSelector map[string]
-  serviceAccountName string
+  terminationGracePeriodSeconds int64 -- Optional duration in seconds the pod needs to terminate gracefully.
+  activeDeadlineSeconds int64 -- Optional duration in seconds the pod may be active on the node relative to
+      StartTime before the system will actively try to mark it failed and kill associated containers.
+  dnsPolicy string -- Set DNS policy for the pod. Defaults to "ClusterFirst".
+  nodeSelector map[string] -- NodeSelector is a selector which must be true for the pod to fit on a node.
+  serviceAccountName string -- ServiceAccountName is the name of the ServiceAccount to use to run this pod.
   serviceAccount string
   automountServiceAccountToken boolean
   nodeName string -- Request to schedule this pod onto a specific node.
-  hostNetwork boolean
+  hostNetwork boolean -- Host networking requested for this pod. Use the host's network namespace.
   hostPID boolean
   hostIPC boolean
   shareProcessNamespace boolean
-  securityContext PodSecurityContext
-  imagePullSecrets []LocalObjectReference k=name s=merge
-  hostname string
+  securityContext PodSecurityContext -- SecurityContext holds pod-level security attributes and common
+      container settings.
+  imagePullSecrets []LocalObjectReference k=name s=merge -- ImagePullSecrets is an optional list of
+      references to secrets in the same namespace to use for pulling any of the images used by this
+      PodSpec.
+  hostname string -- Specifies the hostname of the Pod.
   subdomain string
-  affinity Affinity
-  schedulerName string
-  tolerations []Toleration
+  affinity Affinity -- If specified, the pod's scheduling constraints
+  schedulerName string -- If specified, the pod will be dispatched by specified scheduler.
+  tolerations []Toleration -- If specified, the pod's tolerations.
   hostAliases []HostAlias k=ip s=merge
-  priorityClassName string
+  priorityClassName string -- If specified, indicates the pod's priority.
   priority int32
   dnsConfig PodDNSConfig
-  readinessGates []PodReadinessGate
+  readinessGates []PodReadinessGate -- If specified, all readiness gates will be evaluated for pod
+      readiness.
   runtimeClassName string
-  enableServiceLinks boolean
+  enableServiceLinks boolean -- EnableServiceLinks indicates whether information about services should be
+      injected into pod's environment variables.
   preemptionPolicy string
   overhead map[Quantity]
   topologySpreadConstraints []TopologySpreadConstraint k=topologyKey s=merge lk=topologyKey,whenUnsatisfiable
@@ -57,26 +63,32 @@ Container -- A single application container that you want to run within a pod.
   image string -- Container image name.
   command []string -- Entrypoint array.
   args []string -- Arguments to the entrypoint.
-  workingDir string
+  workingDir string -- Container's working directory.
   ports []ContainerPort k=containerPort s=merge lk=containerPort,protocol -- Ports to expose.
-  envFrom []EnvFromSource
+  envFrom []EnvFromSource -- List of sources to populate environment variables in the container.
   env []EnvVar k=name s=merge -- Environment variables to set in the container.
   resources ResourceRequirements -- Compute resources required by this container.
   resizePolicy []ContainerResizePolicy
   restartPolicy string
-  volumeMounts []VolumeMount k=mountPath s=merge
+  volumeMounts []VolumeMount k=mountPath s=merge -- Pod volumes to mount into the container's filesystem.
   volumeDevices []VolumeDevice k=devicePath s=merge
-  livenessProbe Probe
-  readinessProbe Probe
-  startupProbe Probe
-  lifecycle Lifecycle
-  terminationMessagePath string
-  terminationMessagePolicy string
+  livenessProbe Probe -- Periodic probe of container liveness. Container will be restarted if the probe
+      fails.
+  readinessProbe Probe -- Periodic probe of container service readiness. Container will be removed from
+      service endpoints if the probe fails.
+  startupProbe Probe -- StartupProbe indicates that the Pod has successfully initialized.
+  lifecycle Lifecycle -- Actions that the management system should take in response to container lifecycle
+      events.
+  terminationMessagePath string -- Optional: Path at which the file to which the container's termination
+      message will be written is mounted into the container's filesystem.
+  terminationMessagePolicy string -- Indicate how the termination message should be populated. File or
+      FallbackToLogsOnError.
   imagePullPolicy string -- Always, Never, IfNotPresent.
-  securityContext SecurityContext
-  stdin boolean
+  securityContext SecurityContext -- SecurityContext defines the security options the container should be
+      run with.
+  stdin boolean -- Whether this container should allocate a buffer for stdin in the container runtime.
   stdinOnce boolean
-  tty boolean
+  tty boolean -- Whether this container should allocate a TTY for itself, also requires 'stdin' to be true.
 EphemeralContainer
   name string req
   image string
@@ -104,15 +116,18 @@ EphemeralContainer
   tty boolean
   targetContainerName string
 ContainerPort
-  name string
-  hostPort int32
-  containerPort int32 req
-  protocol string
+  name string -- If specified, this must be an IANA_SVC_NAME and unique within the pod.
+  hostPort int32 -- Number of port to expose on the host.
+  containerPort int32 req -- Number of port to expose on the pod's IP address. This must be a valid port
+      number, 0 < x < 65536.
+  protocol string -- Protocol for port. Must be UDP, TCP, or SCTP. Defaults to "TCP".
   hostIP string
 EnvVar
-  name string req
-  value string
-  valueFrom EnvVarSource
+  name string req -- Name of the environment variable. Must be a C_IDENTIFIER.
+  value string -- Variable references $(VAR_NAME) are expanded using the previously defined environment
+      variables in the container and any service environment variables.
+  valueFrom EnvVarSource -- Source for the environment variable's value. Cannot be used if value is not
+      empty.
 EnvVarSource
   fieldRef ObjectFieldSelector
   resourceFieldRef ResourceFieldSelector
@@ -154,10 +169,11 @@ ContainerResizePolicy
   resourceName string req
   restartPolicy string req
 VolumeMount
-  name string req
-  readOnly boolean
+  name string req -- This must match the Name of a Volume.
+  readOnly boolean -- Mounted read-only if true, read-write otherwise (false or unspecified).
   recursiveReadOnly string
-  mountPath string req
+  mountPath string req -- Path within the container at which the volume should be mounted. Must not contain
+      ':'.
   subPath string
   mountPropagation string
   subPathExpr string
@@ -169,11 +185,13 @@ Probe
   httpGet HTTPGetAction
   tcpSocket TCPSocketAction
   grpc GRPCAction
-  initialDelaySeconds int32
-  timeoutSeconds int32
-  periodSeconds int32
+  initialDelaySeconds int32 -- Number of seconds after the container has started before liveness probes are
+      initiated.
+  timeoutSeconds int32 -- Number of seconds after which the probe times out. Defaults to 1 second.
+  periodSeconds int32 -- How often (in seconds) to perform the probe. Default to 10 seconds.
   successThreshold int32
-  failureThreshold int32
+  failureThreshold int32 -- Minimum consecutive failures for the probe to be considered failed after having
+      succeeded. Defaults to 3.
   terminationGracePeriodSeconds int64
 ExecAction
   command []string
@@ -253,7 +271,7 @@ Sysctl
   name string req
   value string req
 Volume
-  name string req
+  name string req -- name of the volume. Must be a DNS_LABEL and unique within the pod.
   hostPath HostPathVolumeSource
   emptyDir EmptyDirVolumeSource
   secret SecretVolumeSource

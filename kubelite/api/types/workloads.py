@@ -12,17 +12,23 @@ DeploymentSpec
   replicas int32 -- Number of desired pods. Defaults to 1.
   selector meta.LabelSelector req -- Label selector for pods.
   template core.PodTemplateSpec req -- Template describes the pods that will be created.
-  strategy DeploymentStrategy s=retainKeys
-  minReadySeconds int32
-  revisionHistoryLimit int32
-  paused boolean
-  progressDeadlineSeconds int32
+  strategy DeploymentStrategy s=retainKeys -- The deployment strategy to use to replace existing pods with
+      new ones.
+  minReadySeconds int32 -- Minimum number of seconds for which a newly created pod should be ready without
+      any of its container crashing, for it to be considered available.
+  revisionHistoryLimit int32 -- The number of old ReplicaSets to retain to allow rollback. Defaults to 10.
+  paused boolean -- Indicates that the deployment is paused.
+  progressDeadlineSeconds int32 -- The maximum time in seconds for a deployment to make progress before it
+      is considered to be failed. Defaults to 600s.
 DeploymentStrategy
-  type string
-  rollingUpdate RollingUpdateDeployment
+  type string -- Type of deployment. Can be "Recreate" or "RollingUpdate". Default is RollingUpdate.
+  rollingUpdate RollingUpdateDeployment -- Rolling update config params. Present only if
+      DeploymentStrategyType = RollingUpdate.
 RollingUpdateDeployment
-  maxUnavailable IntOrString
-  maxSurge IntOrString
+  maxUnavailable IntOrString -- The maximum number of pods that can be unavailable during the update. Value
+      can be an absolute number (ex: 5) or a percentage of desired pods (ex: 10%). Defaults to 25%.
+  maxSurge IntOrString -- The maximum number of pods that can be scheduled above the desired number of pods.
+      Value can be an absolute number (ex: 5) or a percentage of desired pods (ex: 10%). Defaults to 25%.
 DeploymentStatus
   observedGeneration int64
   replicas int32
@@ -47,9 +53,10 @@ ReplicaSet gvk=apps/v1/ReplicaSet
   spec ReplicaSetSpec
   status ReplicaSetStatus
 ReplicaSetSpec
-  replicas int32
+  replicas int32 -- Replicas is the number of desired pods. Defaults to 1.
   minReadySeconds int32
-  selector meta.LabelSelector req
+  selector meta.LabelSelector req -- Selector is a label query over pods that should match the replica
+      count.
   template core.PodTemplateSpec
 ReplicaSetStatus
   replicas int32 req
@@ -111,8 +118,9 @@ StatefulSetSpec
   selector meta.LabelSelector req
   template core.PodTemplateSpec req
   volumeClaimTemplates []core.PersistentVolumeClaim
-  serviceName string
-  podManagementPolicy string
+  serviceName string -- serviceName is the name of the service that governs this StatefulSet.
+  podManagementPolicy string -- podManagementPolicy controls how pods are created during initial scale up,
+      when replacing pods on nodes, or when scaling down. OrderedReady or Parallel.
   updateStrategy StatefulSetUpdateStrategy
   revisionHistoryLimit int32
   minReadySeconds int32
@@ -155,18 +163,21 @@ Job gvk=batch/v1/Job -- Job represents the configuration of a single job.
   spec JobSpec
   status JobStatus
 JobSpec
-  parallelism int32
-  completions int32
+  parallelism int32 -- Specifies the maximum desired number of pods the job should run at any given time.
+  completions int32 -- Specifies the desired number of successfully finished pods the job should be run
+      with.
   activeDeadlineSeconds int64
   podFailurePolicy object
   successPolicy object
-  backoffLimit int32
+  backoffLimit int32 -- Specifies the number of retries before marking this job failed. Defaults to 6.
   backoffLimitPerIndex int32
   maxFailedIndexes int32
   selector meta.LabelSelector
   manualSelector boolean
-  template core.PodTemplateSpec req
-  ttlSecondsAfterFinished int32
+  template core.PodTemplateSpec req -- Describes the pod that will be created when executing a job. The only
+      allowed template.spec.restartPolicy values are "Never" or "OnFailure".
+  ttlSecondsAfterFinished int32 -- ttlSecondsAfterFinished limits the lifetime of a Job that has finished
+      execution (either Complete or Failed).
   completionMode string
   suspend boolean
   podReplacementPolicy string
@@ -201,11 +212,13 @@ CronJob gvk=batch/v1/CronJob
   status CronJobStatus
 CronJobSpec
   schedule string req -- The schedule in Cron format.
-  timeZone string
+  timeZone string -- The time zone name for the given schedule.
   startingDeadlineSeconds int64
-  concurrencyPolicy string
-  suspend boolean
-  jobTemplate JobTemplateSpec req
+  concurrencyPolicy string -- Specifies how to treat concurrent executions of a Job: Allow (default), Forbid
+      or Replace.
+  suspend boolean -- This flag tells the controller to suspend subsequent executions, it does not apply to
+      already started executions.
+  jobTemplate JobTemplateSpec req -- Specifies the job that will be created when executing a CronJob.
   successfulJobsHistoryLimit int32
   failedJobsHistoryLimit int32
 JobTemplateSpec
