@@ -13,14 +13,15 @@ from tests.unit.runtime_images.tarbuild import make_tar
 pytestmark = pytest.mark.unit
 
 
-def unpack(data: bytes, dest, whiteouts: str = "apply"):
-    return unpack_layer(io.BytesIO(data), str(dest), whiteouts=whiteouts, same_owner=False)
+def unpack(data: bytes, dest, whiteouts: str = "apply", threads: bool = False):
+    return unpack_layer(io.BytesIO(data), str(dest), whiteouts=whiteouts, same_owner=False, threads=threads)
 
 
-def test_unpack_digests_and_files(tmp_path) -> None:
+@pytest.mark.parametrize("threads", [False, True])
+def test_unpack_digests_and_files(tmp_path, threads: bool) -> None:
     data = make_tar([("dir", "etc"), ("file", "etc/hostname", b"box\n"), ("symlink", "bin/sh", "/bin/busybox"),
                      ("hardlink", "etc/hn", "etc/hostname"), ("fifo", "run/p")])
-    res = unpack(data, tmp_path / "r")
+    res = unpack(data, tmp_path / "r", threads=threads)
     assert res.digest == "sha256:" + hashlib.sha256(data).hexdigest()
     assert res.diff_id == "sha256:" + hashlib.sha256(gzip.decompress(data)).hexdigest()
     assert res.compressed_size == len(data)
@@ -85,10 +86,13 @@ def test_malformed_layers_are_refused(tmp_path, data: bytes) -> None:
         unpack(data, tmp_path / "r")
 
 
-def test_truncated_gzip_is_refused(tmp_path) -> None:
+@pytest.mark.parametrize("threads", [False, True])
+def test_truncated_gzip_is_refused(tmp_path, threads: bool) -> None:
     data = make_tar([("file", "big", os.urandom(200_000))])
     with pytest.raises(LayerFormatError, match="truncated"):
-        unpack(data[: len(data) // 2], tmp_path / "r")
+        unpack(data[: len(data) // 2], tmp_path / "r", threads=threads)
+    with pytest.raises(LayerFormatError, match="gzip"):
+        unpack(b"\x1f\x8b\x08\x00garbage-after-gzip-magic" * 10, tmp_path / "g", threads=threads)
 
 
 def test_write_layer_round_trip_is_reproducible(tmp_path) -> None:
