@@ -41,8 +41,12 @@ async def _write_until_killed(url: str, token: str, ca: Path, acked: list[str], 
 
 
 async def test_kill_9_loses_no_acknowledged_write(tmp_path: Path) -> None:
-    data = tmp_path / "data"
-    server = start_server(data)
+    await kill_9_scenario(tmp_path / "data")
+
+
+async def kill_9_scenario(data: Path, *extra: str) -> None:
+    """Write concurrently until 50 creates are acknowledged, kill -9, restart, read every one back."""
+    server = start_server(data, *extra)
     try:
         token = (data / "pki" / "admin.token").read_text().strip()
         acked: list[str] = []
@@ -56,7 +60,7 @@ async def test_kill_9_loses_no_acknowledged_write(tmp_path: Path) -> None:
     finally:
         server.stop(signal.SIGKILL)
     assert len(acked) >= 50
-    server = start_server(data, port=server.port)
+    server = start_server(data, *extra, port=server.port)
     try:
         ctx = ssl.create_default_context(cafile=str(data / "pki" / "ca.crt"))
         async with aiohttp.ClientSession(headers={"Authorization": f"Bearer {token}"}) as session, \
