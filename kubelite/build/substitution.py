@@ -18,7 +18,6 @@ and ARG defaults; RUN/CMD/ENTRYPOINT are left to the shell):
 
 from __future__ import annotations
 
-import fnmatch
 import re
 from collections.abc import Mapping
 
@@ -79,9 +78,11 @@ class _Lexer:
         self.pos += 1 if ch else 0
         return ch
 
-    def run(self, words: _Words, stops: str = "") -> str:
+    def run(self, words: _Words, stops: str = "", *, escapes: str = "drop") -> str:
         """Process up to one of ``stops`` (consumed and returned) or the end; unquoted chars go
-        through ``words``."""
+        through ``words``. ``escapes``: ``"drop"`` the escape character (a word), ``"glob"`` keep
+        the character escaped for a pattern (``${V#\\*}`` removes a literal star), ``"keep"`` it as
+        written (the replacement of ``${V/pat/repl}``, as BuildKit does)."""
         while True:
             ch = self.peek()
             if not ch:
@@ -106,7 +107,9 @@ class _Lexer:
             elif ch == self.escape:
                 self.next()
                 escaped = self.next()
-                if escaped:
+                if escaped and escapes != "drop":
+                    words.add_raw(("\\" if escapes == "glob" else self.escape) + escaped)
+                elif escaped:
                     words.add_raw(escaped)
             else:
                 words.add_char(self.next())
@@ -184,34 +187,56 @@ class _Lexer:
             longest = self.peek() == ch
             if longest:
                 self.next()
-            return _trim(value or "", self._sub_word(), prefix=ch == "#", longest=longest)
+            return _trim(value or "", self._sub_word(escapes="glob"), prefix=ch == "#", longest=longest)
         if ch == "/":
             every = self.peek() == "/"
             if every:
                 self.next()
-            pattern = self._sub_word(stops="/}")
-            repl = self._sub_word()
+            pattern = self._sub_word(stops="/}", escapes="glob")
+            repl = self._sub_word(escapes="keep")
             return _replace(value or "", pattern, repl, every)
         raise SubstitutionError(f"unsupported modifier ({ch}) in substitution of {self.text!r}")
 
-    def _sub_word(self, stops: str = "}") -> str:
+    def _sub_word(self, stops: str = "}", *, escapes: str = "drop") -> str:
         """The word of a modifier, itself expanded, up to ``}``; with ``stops="/}"`` (a replacement's
         pattern) the ``}`` is left for the caller to see."""
         words = _Words(split=False)
-        if self.run(words, stops) == "}" and stops != "}":
+        if self.run(words, stops, escapes=escapes) == "}" and stops != "}":
             self.pos -= 1
         return "".join(words.result())
 
 
-def _glob_regex(pattern: str) -> str:
-    return fnmatch.translate(pattern).removeprefix("(?s:").removesuffix(")\\Z")
+def _glob_regex(pattern: str) -> re.Pattern[str]:
+    """A shell pattern as a regex: ``*`` any run (``/`` included), ``?`` one character, ``[...]`` a
+    class, ``\\x`` a literal ``x``."""
+    out: list[str] = []
+    pos = 0
+    while pos < len(pattern):
+        ch = pattern[pos]
+        pos += 1
+        if ch == "\\" and pos < len(pattern):
+            out.append(re.escape(pattern[pos]))
+            pos += 1
+        elif ch == "*":
+            out.append(".*")
+        elif ch == "?":
+            out.append(".")
+        elif ch == "[" and "]" in pattern[pos + 1:]:
+            end = pattern.index("]", pos + 1)
+            body = pattern[pos:end]
+            out.append("[" + ("^" + body[1:] if body.startswith("!") else body).replace("\\", "\\\\") + "]")
+            pos = end + 1
+        else:
+            out.append(re.escape(ch))
+    return re.compile("".join(out), re.S)
 
 
 def _trim(value: str, pattern: str, *, prefix: bool, longest: bool) -> str:
+    regex = _glob_regex(pattern)
     sizes = range(len(value), -1, -1) if longest else range(len(value) + 1)
     for size in sizes:
         part = value[:size] if prefix else value[len(value) - size:]
-        if fnmatch.fnmatchcase(part, pattern):
+        if regex.fullmatch(part):
             return value[size:] if prefix else value[:len(value) - size]
     return value
 
@@ -219,8 +244,7 @@ def _trim(value: str, pattern: str, *, prefix: bool, longest: bool) -> str:
 def _replace(value: str, pattern: str, repl: str, every: bool) -> str:
     if not pattern:
         return value
-    regex = re.compile(_glob_regex(pattern), re.S)
-    return regex.sub(lambda _m: repl, value, count=0 if every else 1)
+    return _glob_regex(pattern).sub(lambda _m: repl, value, count=0 if every else 1)
 
 
 def process_word(text: str, env: Mapping[str, str], escape: str = "\\") -> str:

@@ -48,6 +48,22 @@ def test_process_word(word: str, expected: str) -> None:
     assert process_word(word, ENV) == expected
 
 
+@pytest.mark.parametrize(("word", "env", "expected"), [
+    ("${V%%\\**}", {"V": "xx**"}, "xx"),                 # an escaped star in a pattern is literal
+    ("${V#*x*y}", {"V": "xxyy"}, "y"),
+    ("${V##*x}", {"V": "xxyy"}, "yy"),
+    ("${V#?\\?}", {"V": "???y"}, "?y"),
+    ("${U:-.}${V%x}${U:-.}", {"V": "xxyy"}, ".xxyy."),
+    ("${V/$N/.} ${V//$N/.}", {"V": "/a*/*/*.t", "N": "\\*/"}, "/a.*/*.t /a..*.t"),
+    ("${V/$N/} ${V//$N/}", {"V": "/tmp/tmp/x", "N": "/tmp"}, "/tmp/x /x"),
+    ("${V//?/-}", {"V": "abc"}, "---"),
+    ("${V/[ab]/-}", {"V": "cab"}, "c-b"),
+    ("${V//\\//\\/}", {"V": "/a/b"}, "\\/a\\/b"),       # the replacement keeps its escapes
+])
+def test_pattern_modifiers(word: str, env: dict[str, str], expected: str) -> None:
+    assert process_word(word, env) == expected
+
+
 def test_process_words_splits_unquoted_blanks_and_expansions() -> None:
     assert process_words("a $SP 'c d' \"\" e\\ f", ENV) == ["a", "a", "b", "c d", "", "e f"]
     assert process_words('"$SP"', ENV) == ["a b"]
