@@ -188,3 +188,30 @@ async def test_burst_of_updates_never_double_creates(cluster: Cluster) -> None:
 async def _idle(c: Cluster) -> bool:
     q = c.rc.reconciler.queue
     return len(q) == 0 and not q.processing and c.rc.expectations.pending("default/burst") == (0, 0)
+
+
+async def test_failed_creates_set_replica_failure_and_retry_with_backoff(cluster: Cluster) -> None:
+    """Pods cannot be created in a terminating namespace: the RC reports ReplicaFailure and keeps
+    retrying (slow start: one attempt per sync, not one per missing replica)."""
+    c = cluster
+    await c.client.resource("v1", "namespaces").create({"metadata": {"name": "doomed"}})
+    rcs = c.client.resource("v1", "replicationcontrollers")
+    body = rc_body("stuck", 0)
+    body["metadata"]["namespace"] = "doomed"
+    await rcs.create(body)
+    await c.client.resource("v1", "namespaces").delete("doomed")
+    await rcs.scale("stuck", 5, "doomed")
+
+    async def failing() -> bool:
+        conds = ((await rcs.get("stuck", "doomed")).get("status") or {}).get("conditions") or []
+        return any(x["type"] == "ReplicaFailure" and x["reason"] == "FailedCreate" for x in conds)
+
+    await eventually(failing, what="the ReplicaFailure condition")
+    cond = next(x for x in (await rcs.get("stuck", "doomed"))["status"]["conditions"] if x["type"] == "ReplicaFailure")
+    assert "being terminated" in cond["message"]
+
+    async def requeued() -> bool:
+        return c.rc.reconciler.queue.num_requeues("doomed/stuck") >= 1
+
+    await eventually(requeued, what="the failed sync to be requeued with backoff")
+    assert c.rc.expectations.pending("doomed/stuck") == (0, 0), "failed and skipped creates are not awaited"
