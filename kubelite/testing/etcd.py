@@ -19,6 +19,7 @@ replaced in about a second, and leases as short as one second work (etcd's minim
 
 from __future__ import annotations
 
+import concurrent.futures
 import json
 import os
 import shutil
@@ -98,6 +99,12 @@ def make_tls(directory: Path) -> TLSFiles:
                     write_key(server_key, directory / "server-key.pem"),
                     write_cert(client, directory / "client.pem"),
                     write_key(client_key, directory / "client-key.pem"))
+
+
+# The parent-death signal follows the thread that forked, not the process: members are spawned from
+# one thread that lives as long as the process, so starting a cluster from a short-lived worker
+# thread (``asyncio.to_thread``) cannot get it killed when that thread goes away.
+_SPAWNER = concurrent.futures.ThreadPoolExecutor(max_workers=1, thread_name_prefix="etcd-spawner")
 
 
 class EtcdError(RuntimeError):
@@ -230,9 +237,10 @@ class EtcdCluster:
             args += ["--cert-file", str(self.tls.server_cert), "--key-file", str(self.tls.server_key),
                      "--trusted-ca-file", str(self.tls.ca), "--client-cert-auth"]
         with open(m.log_path, "ab") as log:
-            m.proc = subprocess.Popen(
-                args, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, start_new_session=True
-            )
+            m.proc = _SPAWNER.submit(
+                subprocess.Popen, args, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
+                start_new_session=True,
+            ).result()
 
     def _open(self, m: Member, path: str, data: bytes | None = None) -> bytes:
         scheme = "https" if self.tls else "http"
