@@ -6,6 +6,8 @@
   of the same image), samples interleaved. Two rows: ``--network none`` (what the issue's Docker/podman
   figures used: runc 46 ms, podman 231 ms, docker 415 ms here) and the default bridge network (a veth
   pair and a netns set up and torn down per run). Target: at most 1.5x runc.
+- CPU per run (user+sys of the process tree, from getrusage), ours beside runc's: on a shared, loaded
+  machine this moves less than wall time, and it says where the difference lies (the Python CLI).
 - Memory per idle container: the PSS of each container's conmon (the only process the engine keeps
   per container), against an idle Python interpreter (what a Python monitor would cost). Target: at
   most 1 MiB.
@@ -21,6 +23,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 from bench.harness import Row, interleave, render, time_call
@@ -133,6 +136,24 @@ class Bench:
         )
         return [none_row, bridge_row]
 
+    def cpu_row(self) -> Row:
+        """CPU time (user+sys of the whole process tree) per run: less sensitive to a loaded machine
+        than wall time, and it shows where the difference is (the Python CLI's own work)."""
+        import resource
+
+        def cpu(fn: Callable[[], None]) -> float:
+            before = resource.getrusage(resource.RUSAGE_CHILDREN)
+            fn()
+            after = resource.getrusage(resource.RUSAGE_CHILDREN)
+            return ((after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)) * 1000
+
+        ours, ref = interleave(
+            lambda: cpu(lambda: self.kubelite_run("--network", "none")), lambda: cpu(self.runc_run), RUNS, warmup=1
+        )
+        return Row(
+            "CPU per run --rm --network none (user+sys)", ours, ref, unit="ms", reference_name="runc run, same bundle"
+        )
+
     def memory_row(self, count: int = 3) -> Row:
         from kubelite.runtime.lifecycle import Engine
 
@@ -186,7 +207,7 @@ def main() -> None:
         raise SystemExit("bench/engine.py needs root (runc, overlayfs, network namespaces)")
     bench = Bench()
     try:
-        rows = [*bench.latency_rows(), bench.memory_row()]
+        rows = [*bench.latency_rows(), bench.cpu_row(), bench.memory_row()]
     finally:
         bench.close()
     print(render("Container engine", rows))
