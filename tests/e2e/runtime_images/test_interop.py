@@ -70,3 +70,16 @@ def test_skopeo_reads_our_save_and_we_load_skopeo(kl, root, mounts, tmp_path) ->
     assert loaded_id == manifest["config"]["digest"]
     other("tag", loaded_id[7:19], "fromoci:1")
     runs_busybox(other.root, "fromoci:1", mounts)
+
+
+def test_save_to_stdout_pipes_into_load_from_stdin(kl, root, tmp_path) -> None:
+    from kubelite.runtime.bootstrap import bootstrap_busybox
+
+    image = bootstrap_busybox(root)
+    other = kl.__class__(str(tmp_path / "piped"))
+    saver = subprocess.Popen(kl.argv("save", "busybox"), stdout=subprocess.PIPE)
+    loader = subprocess.run(other.argv("load"), stdin=saver.stdout, capture_output=True, text=True,
+                            timeout=120, check=False)
+    assert saver.wait(timeout=60) == 0
+    assert (loader.returncode, loader.stdout) == (0, "Loaded image: busybox:latest\n"), loader.stderr
+    assert ImageStore(other.root).resolve("busybox").id == image.id

@@ -41,3 +41,26 @@ def test_apply_change() -> None:
     for bad in ("RUN echo", "CMD", "ENV novalue", "CMD [1]"):
         with pytest.raises(ValueError, match="--change"):
             apply_change({}, bad)
+
+
+def test_static_elf_detection(tmp_path) -> None:
+    import sys
+
+    from kubelite.runtime.bootstrap import is_static_elf
+
+    assert not is_static_elf(sys.executable)  # a dynamically linked interpreter
+    (tmp_path / "script").write_text("#!/bin/sh\n")
+    assert not is_static_elf(str(tmp_path / "script"))
+    import struct
+
+    def elf(p_type: int) -> bytes:
+        header = bytearray(64)
+        header[:6] = b"\x7fELF\x02\x01"
+        struct.pack_into("<Q", header, 32, 64)          # e_phoff
+        struct.pack_into("<HH", header, 54, 56, 1)      # e_phentsize, e_phnum
+        return bytes(header) + struct.pack("<I", p_type) + bytes(52)
+
+    (tmp_path / "static").write_bytes(elf(1))           # PT_LOAD only
+    (tmp_path / "dynamic").write_bytes(elf(3))          # PT_INTERP
+    assert is_static_elf(str(tmp_path / "static"))
+    assert not is_static_elf(str(tmp_path / "dynamic"))
