@@ -28,6 +28,7 @@ from kubelite.storage.interface import (
     KeyValue,
     ListResult,
     StorageError,
+    TooLargeError,
     UnavailableError,
 )
 from kubelite.storage.sqlite import reads, schema
@@ -46,6 +47,7 @@ class SQLiteConfig:
     compaction: CompactionConfig = field(default_factory=CompactionConfig)
     batch_max: int = 128  # most writes committed (and fsync'd) together
     inline_list_limit: int = 500  # pages up to this size are read on the loop thread
+    max_value_bytes: int = 64 * 1024 * 1024  # bigger values are TooLargeError (SQLite itself stops at 1 GB)
 
 
 class SQLiteStorage:
@@ -163,6 +165,9 @@ class SQLiteStorage:
         assert self._writer is not None
         if ttl < 0:
             raise StorageError(f"ttl must not be negative: {ttl}")
+        if len(value) > self._config.max_value_bytes:
+            # Refused here, not in the writer: a failing statement would fail the whole group commit.
+            raise TooLargeError(f"value of {len(value)} bytes exceeds {self._config.max_value_bytes}")
         fut: asyncio.Future[KeyValue] = asyncio.get_running_loop().create_future()
         expires_at = self._clock.now().timestamp() + ttl if ttl else None
         self._writer.submit(WriteOp(op, key, bytes(value), expected, ttl, expires_at, fut))

@@ -183,3 +183,17 @@ async def test_writer_runs_wal_with_full_sync(tmp_path: Path) -> None:
         assert writer._conn.execute("PRAGMA auto_vacuum").fetchone()[0] == 2  # INCREMENTAL
     finally:
         await s.close()
+
+
+async def test_oversized_value_fails_alone(tmp_path: Path) -> None:
+    from kubelite.storage.interface import TooLargeError
+
+    s = SQLiteStorage(SQLiteConfig(str(tmp_path / "state.db"), max_value_bytes=1000))
+    await s.start()
+    try:
+        results = await asyncio.gather(s.create("/ok1", b"x"), s.create("/big", b"x" * 1001), s.create("/ok2", b"x"),
+                                       return_exceptions=True)
+        assert isinstance(results[1], TooLargeError)
+        assert [r.mod_revision for r in (results[0], results[2])] == [1, 2]  # type: ignore[union-attr]
+    finally:
+        await s.close()
