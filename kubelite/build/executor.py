@@ -398,8 +398,8 @@ class Builder:
         with self.workspace.rootfs(state) as snap:
             if step.run is not None:
                 self.say(f" ---> Running in {snap.key}", replay=False)
-                result, created = runstep.run(snap, step.run, state_root=os.path.join(self.root, "build",
-                                                                                      "runc"))
+                result, created = runstep.run(snap, step.run, state_root=os.path.join(self.root, "build", "runc"),
+                                              cache_dir=os.path.join(self.root, "cache"))
                 text = result.output.decode(errors="replace")
                 if text:
                     self.say(text.removesuffix("\n"), replay=False)

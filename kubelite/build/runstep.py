@@ -18,7 +18,8 @@ from kubelite.build.planner import RunSpec
 from kubelite.build.workspace import Snapshot
 from kubelite.runtime.container_errors import ContainerError
 from kubelite.runtime.runc import ProcessResult, run_process
-from kubelite.runtime.spec import bind
+from kubelite.runtime.seccomp import default_profile
+from kubelite.runtime.spec import DEFAULT_CAPS, bind
 from kubelite.runtime.users import resolve_user
 
 _HOST_FILES = ("etc/resolv.conf", "etc/hosts")
@@ -26,9 +27,11 @@ _HOST_FILES = ("etc/resolv.conf", "etc/hosts")
 _MOUNT_POINTS = ("etc/resolv.conf", "etc/hosts", "etc", "proc", "dev", "sys")
 
 
-def run(snap: Snapshot, spec: RunSpec, *, state_root: str) -> tuple[ProcessResult, list[str]]:
+def run(snap: Snapshot, spec: RunSpec, *, state_root: str, cache_dir: str) -> tuple[ProcessResult, list[str]]:
     """Run ``spec`` in the mounted ``snap``; returns the result and the mount points it created
-    (to hand to :func:`drop_mount_points` once unmounted)."""
+    (to hand to :func:`drop_mount_points` once unmounted). The container gets Docker's default
+    capabilities and seccomp profile, as ``docker build``'s do (``cache_dir`` keeps the converted
+    profile)."""
     created = [rel for rel in _MOUNT_POINTS if not os.path.lexists(os.path.join(snap.path, rel))]
     paths.makedirs(snap.path, spec.cwd)
     mounts = []
@@ -38,8 +41,9 @@ def run(snap: Snapshot, spec: RunSpec, *, state_root: str) -> tuple[ProcessResul
                 mounts.append(bind("/" + rel, "/" + rel, readonly=True))
     try:
         user = resolve_user(snap.path, spec.user)
+        seccomp = default_profile(list(DEFAULT_CAPS), cache_dir=cache_dir)
         result = run_process(snap.path, list(spec.argv), env=list(spec.env), cwd=spec.cwd, user=user,
-                             mounts=mounts, state_root=state_root, network=spec.network)
+                             mounts=mounts, state_root=state_root, network=spec.network, seccomp=seccomp)
     except ContainerError as err:
         raise BuildError(str(err)) from None
     return result, created
