@@ -330,7 +330,7 @@ def test_run_forms_user_shell_and_heredocs(engine: Engine, tmp_path: str) -> Non
         "EOF\n"
         "ARG NAME=world\n"
         "USER nobody\n"
-        'RUN ["/bin/sh", "-c", "id -u > /tmp/uid"]\n'
+        'RUN ["/bin/sh", "-c", "id -u > /tmp/uid; grep Seccomp: /proc/self/status > /tmp/seccomp"]\n'
         'SHELL ["/bin/sh", "-ec"]\n'
         "RUN <<EOF\n"
         'echo "$NAME" > /tmp/name\n'
@@ -344,6 +344,8 @@ def test_run_forms_user_shell_and_heredocs(engine: Engine, tmp_path: str) -> Non
             assert fh.read() == "hello \n"             # NAME is not declared yet at that line
         with open(os.path.join(rootfs, "tmp/uid")) as fh:
             assert fh.read() == "65534\n"
+        with open(os.path.join(rootfs, "tmp/seccomp")) as fh:
+            assert fh.read().split() == ["Seccomp:", "2"]     # filtered, as docker build's containers
         with open(os.path.join(rootfs, "tmp/name")) as fh:
             assert fh.read() == "world\n"
         assert os.stat(os.path.join(rootfs, "tmp/name")).st_uid == 65534
