@@ -83,3 +83,37 @@ def test_save_to_stdout_pipes_into_load_from_stdin(kl, root, tmp_path) -> None:
     assert saver.wait(timeout=60) == 0
     assert (loader.returncode, loader.stdout) == (0, "Loaded image: busybox:latest\n"), loader.stderr
     assert ImageStore(other.root).resolve("busybox").id == image.id
+
+
+def test_export_a_rootfs_and_import_it(kl, root, mounts, tmp_path) -> None:
+    """``tar -c`` of a mounted container rootfs, piped into ``kubelite import -``: docker export | import."""
+    from kubelite.runtime.bootstrap import bootstrap_busybox
+
+    snaps = Snapshotter(root)
+    key = f"exp-{uuid.uuid4().hex[:8]}"
+    target = mounts.new()
+    snaps.mount(snaps.prepare(key, bootstrap_busybox(root)), target)
+    try:
+        with open(os.path.join(target, "exported"), "w") as fh:
+            fh.write("yes\n")
+        tar = subprocess.Popen(["tar", "-C", target, "-c", "."], stdout=subprocess.PIPE)
+        imported = subprocess.run(kl.argv("import", "-c", 'CMD ["/bin/sh"]', "-", "localhost/exported:1"),
+                                  stdin=tar.stdout, capture_output=True, text=True, timeout=120, check=False)
+        assert tar.wait(timeout=60) == 0
+    finally:
+        snaps.unmount(target)
+        snaps.remove(key)
+    assert imported.returncode == 0, imported.stderr
+    image = ImageStore(root).resolve("localhost/exported:1")
+    assert imported.stdout.strip() == image.id and image.config == {"Cmd": ["/bin/sh"]}
+    assert len(image.layers) == 1 and image.layers[0].media_type.endswith("tar+gzip")
+    key = f"imp-{uuid.uuid4().hex[:8]}"
+    target = mounts.new()
+    snaps.mount(snaps.prepare(key, image), target)
+    try:
+        out = subprocess.run(["chroot", target, "/bin/cat", "/exported"], capture_output=True, text=True,
+                             timeout=30, check=True).stdout
+        assert out == "yes\n"
+    finally:
+        snaps.unmount(target)
+        snaps.remove(key)
