@@ -47,6 +47,20 @@ def basic_header(creds: Credentials) -> str:
     return "Basic " + base64.b64encode(f"{creds.username}:{creds.password}".encode()).decode()
 
 
+def _entry_credentials(entry: dict[str, object]) -> Credentials | None:
+    user, password = entry.get("username"), entry.get("password")
+    if isinstance(user, str) and isinstance(password, str) and user:
+        return Credentials(user, password)
+    auth = entry.get("auth")
+    if not isinstance(auth, str):
+        return None
+    try:
+        user, sep, password = base64.b64decode(auth).decode().partition(":")
+    except (binascii.Error, UnicodeDecodeError):
+        return None
+    return Credentials(user, password) if sep else None
+
+
 class CredentialStore:
     """Saved logins per registry host, in Docker's ``config.json`` shape."""
 
@@ -63,17 +77,22 @@ class CredentialStore:
         return doc if isinstance(doc, dict) else {}
 
     def get(self, host: str) -> Credentials | None:
+        """The login for ``host``; keys may carry a scheme or path (``https://host/v1/``), Docker Hub
+        may be saved under its legacy names, and an entry may hold ``auth`` or ``username`` and
+        ``password`` (both shapes occur in Kubernetes ``dockerconfigjson`` pull secrets)."""
         auths = self._read().get("auths")
         if not isinstance(auths, dict):
             return None
-        entry = auths.get(host) or auths.get(f"https://{host}") or auths.get(f"http://{host}")
-        if not isinstance(entry, dict) or not isinstance(entry.get("auth"), str):
-            return None
-        try:
-            user, sep, password = base64.b64decode(entry["auth"]).decode().partition(":")
-        except (binascii.Error, UnicodeDecodeError):
-            return None
-        return Credentials(user, password) if sep else None
+        wanted = {host}
+        if host in ("docker.io", "registry-1.docker.io", "index.docker.io"):
+            wanted |= {"docker.io", "registry-1.docker.io", "index.docker.io"}
+        for key, entry in auths.items():
+            name = str(key).removeprefix("https://").removeprefix("http://").split("/", 1)[0]
+            if name in wanted and isinstance(entry, dict):
+                creds = _entry_credentials(entry)
+                if creds is not None:
+                    return creds
+        return None
 
     def save(self, host: str, creds: Credentials) -> None:
         doc = self._read()

@@ -47,10 +47,16 @@ def test_credential_store(tmp_path: Path) -> None:
     assert (tmp_path / "sub" / "auth.json").stat().st_mode & 0o777 == 0o600
     assert store.remove("r.example") and not store.remove("r.example")
     assert store.get("r.example") is None and store.get("localhost:5000") is not None
-    # Docker writes some hosts with a scheme
-    (tmp_path / "d.json").write_text(json.dumps({"auths": {"https://index.docker.io/v1/": {}},
-                                                 "credsStore": "x"}))
-    assert CredentialStore(tmp_path / "d.json").get("index.docker.io") is None
+    # Docker writes Docker Hub as https://index.docker.io/v1/; pull secrets may use username/password
+    hub = base64.b64encode(b"hubuser:hubpw").decode()
+    (tmp_path / "d.json").write_text(json.dumps({"auths": {
+        "https://index.docker.io/v1/": {"auth": hub},
+        "http://reg.lan:5000": {"username": "u", "password": "p", "auth": "ignored"},
+        "empty.example": {}}, "credsStore": "x"}))
+    docker = CredentialStore(tmp_path / "d.json")
+    assert docker.get("docker.io") == Credentials("hubuser", "hubpw")
+    assert docker.get("reg.lan:5000") == Credentials("u", "p")
+    assert docker.get("empty.example") is None and docker.get("reg.lan") is None
     (tmp_path / "bad.json").write_text("{")
     with pytest.raises(ValueError, match="not valid JSON"):
         CredentialStore(tmp_path / "bad.json").get("x")
