@@ -99,8 +99,9 @@ async def fetch_blob(t: Transport, repo: str, desc: Descriptor, *, scope: str, c
                 resp = await t.request("GET", f"/v2/{repo}/blobs/{desc.digest}", scope=scope,
                                        expect={200, 206}, headers=headers)
                 async with resp:
-                    if writer.size and resp.status == 200:  # Range ignored: start over
-                        writer.abort()
+                    if writer.size and not _resumes_at(resp.status, resp.headers.get("Content-Range"),
+                                                       writer.size):
+                        writer.abort()  # Range ignored (or answered from elsewhere): start over
                         writer = content.writer(desc.digest, desc.size)
                         reporter.reset(desc.digest, 0)
                     async for chunk in resp.content.iter_chunked(1 << 20):
@@ -128,6 +129,15 @@ async def fetch_blob(t: Transport, repo: str, desc: Descriptor, *, scope: str, c
         raise
     reporter.done(desc.digest, "Pull complete")
     return fetched
+
+
+def _resumes_at(status: int, content_range: str | None, offset: int) -> bool:
+    """Whether a response to ``Range: bytes=<offset>-`` really continues at ``offset``."""
+    if status != 206 or not content_range:
+        return False
+    unit, _, spec = content_range.partition(" ")
+    start = spec.split("-", 1)[0]
+    return unit == "bytes" and start.isdigit() and int(start) == offset
 
 
 def _names(ref: Reference) -> list[str]:

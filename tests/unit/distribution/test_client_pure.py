@@ -118,3 +118,13 @@ def test_reporters() -> None:
     bars.done(digest, "Pull complete")
     bars.close()
     assert "abababababab" in term.getvalue() and "Pull complete" in term.getvalue()
+
+
+def test_resume_accepts_only_a_matching_content_range() -> None:
+    from kubelite.distribution.client.pull import _resumes_at
+
+    assert _resumes_at(206, "bytes 100-199/200", 100)
+    assert not _resumes_at(206, "bytes 0-199/200", 100)
+    assert not _resumes_at(200, None, 100)
+    assert not _resumes_at(206, None, 100)
+    assert not _resumes_at(206, "items 100-199/200", 100)
