@@ -30,7 +30,9 @@ Contract (others code against it; names are stable):
 - ``remove(key)``: drop ``active/<key>`` (unmount first); raises :class:`SnapshotNotFoundError`.
 - ``commit_diff(key) -> CommittedLayer(descriptor, diff_id)``: the snapshot's upper dir, whiteouts
   included, as a new gzip layer blob in the content store (for builds: then
-  ``ImageStore.add`` an image whose layers are the parent's plus this one).
+  ``ImageStore.create``/``add`` an image whose layers are the parent's plus this one, holding
+  ``ImageStore.ingest()`` from the commit to the add). When the snapshot is unmounted, its upper
+  dir also becomes the new layer's unpacked directory and the snapshot carries on above it.
 - ``mounts(key)``, ``active()``, ``prune_layers(keep)``: for the image store's reference counting.
 
 Concurrency: ``prepare`` and ``commit_diff`` hold the ``content`` lock shared while they read or
@@ -327,14 +329,47 @@ class Snapshotter:
         shutil.rmtree(doomed, ignore_errors=True)
 
     def commit_diff(self, key: str) -> CommittedLayer:
+        """The upper dir as a new layer blob; when unmounted, also its unpacked snapshot, for free.
+
+        An unmounted upper dir is already that layer in overlay form, so it becomes
+        ``layers/<chain id>/fs`` by a rename and the snapshot continues on top of it with an empty
+        upper dir: the same view, and the next build step's ``prepare`` unpacks nothing.
+        """
         from kubelite.runtime.layers import write_layer
 
         upper = self.mounts(key).upperdir
-        with EngineLock(self.root, "content", shared=True), self.content.writer() as w:
-            info = write_layer(upper, w, overlay_upper=True)  # type: ignore[arg-type]
-            blob = w.commit()
+        with EngineLock(self.root, "content", shared=True):
+            with self.content.writer() as w:
+                info = write_layer(upper, w, overlay_upper=True)  # type: ignore[arg-type]
+                blob = w.commit()
+            if not _is_mounted_upper(upper):
+                self._adopt_upper(key, info.diff_id, info.size)
         desc = Descriptor(media_type=info.media_type, digest=blob.digest, size=blob.size)
         return CommittedLayer(descriptor=desc, diff_id=info.diff_id)
+
+    def _adopt_upper(self, key: str, diff_id: str, size: int) -> None:
+        meta = self._meta(key)
+        lowers: list[str] = list(meta.get("lowers", []))
+        parent = lowers[0] if lowers else None
+        chain = chain_ids([parent, diff_id])[1] if parent else diff_id
+        path = self._key_dir(key)
+        tmp = self.content.tmp_name("commit")
+        os.makedirs(tmp)
+        os.rename(os.path.join(path, "upper"), os.path.join(tmp, "fs"))
+        os.makedirs(os.path.join(path, "upper"), 0o755)
+        self.install_layer(tmp, chain, diff_id, parent, size)
+        meta["lowers"] = [chain, *lowers]
+        _write_json(os.path.join(path, "meta.json"), meta)
+
+
+def _is_mounted_upper(upper: str) -> bool:
+    """Whether an overlay mount of this process's mount namespace uses ``upper``."""
+    needle = f"upperdir={upper}"
+    try:
+        with open("/proc/self/mountinfo") as fh:
+            return any(needle in line for line in fh)
+    except OSError:
+        return True  # cannot tell: assume it is, and leave it alone
 
 
 def _write_json(path: str, obj: object) -> None:

@@ -137,3 +137,27 @@ def test_long_layer_stacks_mount_with_relative_paths(tmp_path) -> None:
     _, _target, options, cwd = kernel.calls[0]
     assert cwd == snaps.base and len(options) < 4000 and options.startswith(f"lowerdir=l/{names[0][:16]}:")
     assert os.readlink(os.path.join(snaps.base, "l", names[1][:16])) == f"../layers/{names[1]}/fs"
+
+
+def test_commit_diff_adopts_an_unmounted_upper(tmp_path) -> None:
+    store = ImageStore(str(tmp_path / "root"))
+    snaps = Snapshotter(store.root, kernel=RecordingMounts())
+    base = make_image(store, tmp_path, ["base"], {"etc/os": b"base"})
+    mounts = snaps.prepare("step1", base)
+    with open(os.path.join(mounts.upperdir, "built"), "w") as fh:
+        fh.write("yes")
+    with store.ingest():
+        layer = snaps.commit_diff("step1")
+        child = store.create([layer.descriptor], [layer.diff_id], base=base, names=["child"])
+    after = snaps.mounts("step1")
+    assert os.listdir(after.upperdir) == []  # the changes moved into the new layer ...
+    assert after.lowerdirs[0] == os.path.join(snaps.layer_path(child.chain_ids[-1]), "fs")
+    with open(os.path.join(after.lowerdirs[0], "built")) as fh:
+        assert fh.read() == "yes"  # ... and the view is the same
+    snaps.remove("step1")
+    assert snaps.has_layer(child.chain_ids[-1])  # and the child image needs no unpack
+    with store.content.open(layer.descriptor.digest) as fh:
+        from kubelite.runtime.layers import unpack_layer
+
+        assert unpack_layer(fh, str(tmp_path / "check"), same_owner=False).diff_id == layer.diff_id
+    assert (tmp_path / "check" / "built").read_text() == "yes"
