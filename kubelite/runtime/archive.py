@@ -189,8 +189,10 @@ class _Source:
         if name.startswith("../") or name == "..":
             raise ArchiveError(f"archive refers outside itself: {name!r}")
         if self._dir is not None:
-            path = os.path.join(self._dir, name)
-            if os.path.islink(path) or not os.path.isfile(path):
+            # Old `docker save` links duplicate layers: follow links, but only within the directory.
+            base = os.path.realpath(self._dir)
+            path = os.path.realpath(os.path.join(base, name))
+            if not path.startswith(base + os.sep) or not os.path.isfile(path):
                 raise ArchiveError(f"archive has no file {name!r}")
             return open(path, "rb")
         assert self._tar is not None
