@@ -32,7 +32,7 @@ from kubelite.storage.interface import (
     UnavailableError,
 )
 from kubelite.storage.keys import prefix_end
-from kubelite.storage.watch import WatchHub, watch_from
+from kubelite.storage.watch import MAX_BUFFER, WatchHub, watch_from
 
 _HISTORY_PAGE = 1000
 
@@ -40,6 +40,7 @@ _HISTORY_PAGE = 1000
 @dataclass(frozen=True)
 class MemoryConfig:
     compaction: CompactionConfig = field(default_factory=CompactionConfig)  # on, as for SQLite
+    watch_buffer: int = MAX_BUFFER  # events a watcher may lag before it re-reads history instead
 
 
 class MemoryStorage:
@@ -52,7 +53,7 @@ class MemoryStorage:
         self._current: dict[str, KeyValue] = {}
         self._keys: list[str] = []
         self._log: list[Event] = []
-        self._hub = WatchHub()
+        self._hub = WatchHub(self._config.watch_buffer)
         self._expiry = ExpiryQueue()
         self._tasks: list[asyncio.Task[None]] = []
         self._open = False

@@ -37,6 +37,7 @@ class EtcdConfig:
     key_file: str | None = None
     timeout: float = 10.0  # seconds per call
     watch_resume_for: float = 30.0  # seconds a broken watch keeps trying to resume before failing
+    watch_buffer: int = 10_000  # events a watcher may lag before it re-reads (ring, else its own stream)
     compaction: CompactionConfig = field(default_factory=CompactionConfig)
 
 

@@ -18,17 +18,21 @@ import collections
 from collections.abc import AsyncIterator, Callable, Sequence
 
 from kubelite.storage.interface import Event, StorageError, UnavailableError
-from kubelite.storage.watch import WatchHub, watch_from
+from kubelite.storage.watch import MAX_BUFFER, WatchHub, watch_from
 
 StreamFactory = Callable[[str, int], AsyncIterator[Event]]
 
 
+class BehindRing(Exception):
+    """The ring no longer holds everything after the requested revision."""
+
+
 class Feed:
     def __init__(self, prefix: str, start: int, stream: StreamFactory, ring_size: int,
-                 on_idle: Callable[[Feed], None]) -> None:
+                 on_idle: Callable[[Feed], None], *, max_buffer: int = MAX_BUFFER) -> None:
         self.prefix = prefix
         self.floor = start  # every event after this revision is in the ring or still to come
-        self.hub = WatchHub()
+        self.hub = WatchHub(max_buffer)
         self.users = 0
         self._ring: collections.deque[Event] = collections.deque()
         self._ring_size = ring_size
@@ -55,9 +59,12 @@ class Feed:
             self._on_idle(self)  # failed or finished: no new watcher may join
 
     async def history(self, prefix: str, after: int) -> Sequence[Event]:
-        # The ring is complete after ``floor`` by construction and joiners have after >= floor.
-        return [ev for ev in self._ring if ev.revision > after and ev.kv.key.startswith(prefix)] \
-            if self._ring and self._ring[-1].revision > after else []
+        """Ring events after ``after``; the ring is complete only after ``floor``."""
+        if after < self.floor:
+            raise BehindRing  # a watcher that fell behind its buffer for longer than the ring holds
+        if not self._ring or self._ring[-1].revision <= after:
+            return []
+        return [ev for ev in self._ring if ev.revision > after and ev.kv.key.startswith(prefix)]
 
     def close(self) -> None:
         self._task.cancel()
@@ -66,9 +73,10 @@ class Feed:
 class Feeds:
     """Feeds by prefix; ``watch`` picks a shared feed or falls back to a dedicated stream."""
 
-    def __init__(self, stream: StreamFactory, ring_size: int = 1000) -> None:
+    def __init__(self, stream: StreamFactory, ring_size: int = 1000, max_buffer: int = MAX_BUFFER) -> None:
         self._stream = stream
         self._ring_size = ring_size
+        self._max_buffer = max_buffer
         self._feeds: dict[str, Feed] = {}
 
     def __len__(self) -> int:
@@ -79,22 +87,27 @@ class Feeds:
             del self._feeds[feed.prefix]
 
     async def watch(self, prefix: str, from_revision: int) -> AsyncIterator[Event]:
+        last = from_revision
         feed = self._feeds.get(prefix)
-        if feed is not None and from_revision < feed.floor:
-            async for ev in self._stream(prefix, from_revision):  # older than the ring: a stream of its own
-                yield ev
-            return
-        if feed is None:
-            feed = self._feeds[prefix] = Feed(prefix, from_revision, self._stream, self._ring_size, self._forget)
-        feed.users += 1
-        try:
-            async for ev in watch_from(feed.hub, prefix, from_revision, feed.history):
-                yield ev
-        finally:
-            feed.users -= 1
-            if feed.users == 0:
-                self._forget(feed)
-                feed.close()
+        if feed is None or from_revision >= feed.floor:
+            if feed is None:
+                feed = self._feeds[prefix] = Feed(prefix, from_revision, self._stream, self._ring_size,
+                                                  self._forget, max_buffer=self._max_buffer)
+            feed.users += 1
+            try:
+                async for ev in watch_from(feed.hub, prefix, from_revision, feed.history):
+                    yield ev
+                    last = ev.revision
+                return
+            except BehindRing:
+                pass  # fell behind both its buffer and the ring: continue on a stream of its own
+            finally:
+                feed.users -= 1
+                if feed.users == 0:
+                    self._forget(feed)
+                    feed.close()
+        async for ev in self._stream(prefix, last):  # older than the ring: a stream of its own
+            yield ev
 
     def close(self) -> None:
         for feed in list(self._feeds.values()):

@@ -57,7 +57,8 @@ class EtcdStorage:
         self._client = EtcdClient(config)
         self._leases = LeaseCache()
         self._compacted = 0  # lower bound for the bisection in compacted_revision()
-        self._feeds = Feeds(lambda prefix, rev: watch_stream(self._client, prefix, rev, config.watch_resume_for))
+        self._feeds = Feeds(lambda prefix, rev: watch_stream(self._client, prefix, rev, config.watch_resume_for),
+                            max_buffer=config.watch_buffer)
         self._tasks: list[asyncio.Task[None]] = []
         self._open = False
 

@@ -35,7 +35,7 @@ from kubelite.storage.sqlite import reads, schema
 from kubelite.storage.sqlite.lock import WriterLock
 from kubelite.storage.sqlite.schema import OP_CREATE, OP_DELETE, OP_UPDATE
 from kubelite.storage.sqlite.writer import CompactOp, Outcome, WriteOp, Writer
-from kubelite.storage.watch import WatchHub, watch_from
+from kubelite.storage.watch import MAX_BUFFER, WatchHub, watch_from
 
 T = TypeVar("T")
 _HISTORY_PAGE = 500
@@ -47,6 +47,7 @@ class SQLiteConfig:
     compaction: CompactionConfig = field(default_factory=CompactionConfig)
     batch_max: int = 128  # most writes committed (and fsync'd) together
     inline_list_limit: int = 500  # pages up to this size are read on the loop thread
+    watch_buffer: int = MAX_BUFFER  # events a watcher may lag before it re-reads history instead
     max_value_bytes: int = 64 * 1024 * 1024  # bigger values are TooLargeError (SQLite itself stops at 1 GB)
 
 
@@ -55,7 +56,7 @@ class SQLiteStorage:
         self._config = config
         self._clock = clock or RealClock()
         self._lock = WriterLock(config.path)
-        self._hub = WatchHub()
+        self._hub = WatchHub(config.watch_buffer)
         self._expiry = ExpiryQueue()
         self._tasks: list[asyncio.Task[None]] = []
         self._rev = 0

@@ -18,11 +18,12 @@ import pytest
 from kubelite.base.clock import FakeClock
 from kubelite.storage.etcd import EtcdConfig, EtcdStorage
 from kubelite.storage.interface import Storage
-from kubelite.storage.memory import MemoryStorage
+from kubelite.storage.memory import MemoryConfig, MemoryStorage
 from kubelite.storage.sqlite import SQLiteConfig, SQLiteStorage
 from kubelite.testing.etcd import EtcdCluster
 
 BACKENDS = ["memory", "sqlite", "etcd"]
+WATCH_BUFFER = 50  # small, so slow-watcher catch-up paths run in the suite
 
 
 @dataclass
@@ -64,12 +65,13 @@ async def harness(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterat
     clock = FakeClock()
     store: Storage
     if backend == "memory":
-        store = MemoryStorage(clock=clock)
+        store = MemoryStorage(MemoryConfig(watch_buffer=WATCH_BUFFER), clock=clock)
     elif backend == "sqlite":
-        store = SQLiteStorage(SQLiteConfig(str(tmp_path / "db" / "state.db")), clock=clock)
+        store = SQLiteStorage(SQLiteConfig(str(tmp_path / "db" / "state.db"), watch_buffer=WATCH_BUFFER),
+                              clock=clock)
     else:
         cluster: EtcdCluster = request.getfixturevalue("etcd_cluster")
-        store = EtcdStorage(EtcdConfig(endpoints=tuple(cluster.endpoints)))
+        store = EtcdStorage(EtcdConfig(endpoints=tuple(cluster.endpoints), watch_buffer=WATCH_BUFFER))
     await store.start()
     try:
         yield Harness(store, prefix, backend, None if backend == "etcd" else clock)

@@ -123,3 +123,16 @@ async def test_a_failing_feed_fails_every_watcher_and_is_replaced() -> None:
     script.push(2)
     assert await t == [2]
     assert script.opened == [0, 1]
+
+
+async def test_a_watcher_behind_its_buffer_and_the_ring_moves_to_its_own_stream() -> None:
+    script = Script()
+    feeds = Feeds(script.stream, ring_size=3, max_buffer=2)
+    slow = feeds.watch("/p/", 0)
+    first = asyncio.ensure_future(take(slow, 1))
+    await asyncio.sleep(0)
+    script.push(1)
+    assert await first == [1]
+    script.push(*range(2, 12))  # overflows the 2-event buffer and pushes the ring past revision 1
+    assert await take(slow, 10) == list(range(2, 12))
+    assert script.opened == [0, 1]  # the shared stream, then one of its own from revision 1

@@ -63,3 +63,35 @@ async def test_close_ends_watches_with_unavailable() -> None:
     hub.close()
     with pytest.raises(UnavailableError):
         await task
+
+
+async def test_a_watcher_that_overflows_catches_up_from_history_without_gaps() -> None:
+    hub = WatchHub(max_buffer=3)
+    log: list[Event] = []
+    reads = 0
+
+    async def read(prefix: str, after: int) -> Sequence[Event]:
+        nonlocal reads
+        reads += 1
+        return [e for e in log if e.revision > after][:4]
+
+    def commit(rev: int) -> None:
+        log.append(ev("/k", rev))
+        hub.publish([log[-1]])
+
+    it = watch_from(hub, "/", 0, read)
+    first = asyncio.ensure_future(it.__anext__())
+    await asyncio.sleep(0)
+    commit(1)
+    assert (await first).revision == 1
+    for rev in range(2, 21):  # nobody reads: the 3-event buffer overflows
+        commit(rev)
+    got = []
+    async with asyncio.timeout(5):
+        async for e in it:
+            got.append(e.revision)
+            if e.revision == 20:
+                break
+    assert got == list(range(2, 21))
+    assert reads > 2  # went back to history after the overflow
+    assert len(hub) == 1  # and re-joined the live feed

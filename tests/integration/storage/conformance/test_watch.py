@@ -134,3 +134,16 @@ async def test_close_ends_open_watches_with_unavailable(harness: Harness) -> Non
     with pytest.raises(UnavailableError):
         async with asyncio.timeout(10):
             await pending
+
+
+async def test_a_watcher_far_behind_still_gets_every_event(harness: Harness) -> None:
+    """More writes than the watcher's buffer while it reads nothing: it catches up gap-free."""
+    s, k = harness.store, harness.k
+    rev0 = await s.current_revision()
+    w = s.watch(harness.prefix, rev0)
+    await s.create(k("first"), b"x")
+    assert [e.revision for e in await take(w, 1)] == [rev0 + 1]
+    await asyncio.gather(*(s.create(k(f"f{i:03}"), b"x") for i in range(200)))
+    evs = await take(w, 200)
+    await w.aclose()  # type: ignore[attr-defined]
+    assert [e.revision for e in evs] == list(range(rev0 + 2, rev0 + 202))
