@@ -56,7 +56,7 @@ from kubelite.oci.digest import chain_ids, validate_digest
 from kubelite.oci.errors import InvalidReferenceError, OCIError
 from kubelite.oci.manifest import Manifest, parse_manifest
 from kubelite.oci.reference import looks_like_id, parse_reference
-from kubelite.runtime.content import BlobNotFoundError, ContentStore
+from kubelite.runtime.content import BlobNotFoundError, ContentError, ContentStore
 from kubelite.runtime.lock import EngineLock
 
 INDEX_VERSION = 1
@@ -212,7 +212,12 @@ class ImageStore:
 
     def list(self) -> list[Image]:
         data = self._read()
-        images = [self._load(d, rec, data["refs"]) for d, rec in data["images"].items()]
+        images = []
+        for digest, record in data["images"].items():
+            try:
+                images.append(self._load(digest, record, data["refs"]))
+            except (ImageError, OCIError, ContentError):
+                continue  # a damaged entry must not hide the others; resolve() names the damage
         return sorted(images, key=lambda im: (im.created, im.added), reverse=True)
 
     def resolve(self, ref: str) -> Image:
