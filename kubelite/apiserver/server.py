@@ -97,9 +97,15 @@ class ApiServer:
             await feeder.ready.wait()
             self._caches_ready = True
             await bootstrap.ensure_default_namespaces(self.ctx)
-            sup.start("http", self._serve)
+            runner = await self._listen()
+            try:
+                await asyncio.Event().wait()  # serve until cancelled; a cache failure ends this too
+            finally:
+                await runner.cleanup()
 
-    async def _serve(self) -> None:
+    async def _listen(self) -> web.AppRunner:
+        """Bind the listener (so a port in use fails ``run`` itself, with the OSError), write the
+        kubeconfig and mark the server ready."""
         assert self.pki is not None
         app = build_app(self.ctx, admin_token=self.admin_token if self.config.tls else None,
                         ready=lambda: self._caches_ready,
@@ -111,16 +117,17 @@ class ApiServer:
                            reuse_address=True)
         try:
             await site.start()
-            server = site._server
-            if server is not None and self.config.port == 0:
-                sockets = getattr(server, "sockets", None) or []
-                if sockets:
-                    self.port = int(sockets[0].getsockname()[1])
-            if self.config.write_kubeconfig:
-                write_kubeconfig(self.kubeconfig_path, self.url, self.admin_token or "unused",
-                                 ca_pem=self.pki.ca_cert.read_bytes() if self.config.tls else None)
-            log.info("apiserver listening", extra={"url": self.url})
-            self.ready.set()
-            await asyncio.Event().wait()
-        finally:
+        except BaseException:
             await runner.cleanup()
+            raise
+        server = site._server
+        if server is not None and self.config.port == 0:
+            sockets = getattr(server, "sockets", None) or []
+            if sockets:
+                self.port = int(sockets[0].getsockname()[1])
+        if self.config.write_kubeconfig:
+            write_kubeconfig(self.kubeconfig_path, self.url, self.admin_token or "unused",
+                             ca_pem=self.pki.ca_cert.read_bytes() if self.config.tls else None)
+        log.info("apiserver listening", extra={"url": self.url})
+        self.ready.set()
+        return runner

@@ -48,14 +48,19 @@ def run(args: argparse.Namespace) -> int:
     config = build_config(args)
     assert isinstance(config, ServerConfig)
     from kubelite.base.tasks import ChildFailedError
+    from kubelite.storage.interface import StorageError
 
     try:
         asyncio.run(run_apiserver(config))
-    except ValueError as err:
+    except (ValueError, StorageError) as err:
         raise CLIError(str(err)) from None
     except ChildFailedError as err:
-        cause = err.__cause__
-        raise CLIError(f"the API server stopped: {cause!r}" if cause else str(err)) from None
+        cause: BaseException = err
+        while isinstance(cause, ChildFailedError) and cause.__cause__ is not None:
+            cause = cause.__cause__  # the innermost failure is the one worth showing
+        if isinstance(cause, OSError) and cause.errno == 98:
+            raise CLIError(f"cannot serve on {args.listen}: address already in use") from None
+        raise CLIError(f"the API server stopped: {cause}") from None
     except OSError as err:
         raise CLIError(f"cannot serve on {args.listen}: {err.strerror or err}") from None
     return 0

@@ -16,7 +16,6 @@ from typing import Any
 
 from kubelite.apiserver.config import ApiServerConfig
 from kubelite.apiserver.server import ApiServer
-from kubelite.base.tasks import Supervisor
 from kubelite.storage.interface import Storage
 
 
@@ -56,12 +55,16 @@ async def run_apiserver(config: ServerConfig) -> None:
     storage = open_storage_url(config.datastore, config.apiserver.data_dir)
     await storage.start()
     loop = asyncio.get_running_loop()
+    server = ApiServer(config.apiserver, storage=storage)
+    task = asyncio.create_task(server.run(), name="apiserver")
     try:
-        server = ApiServer(config.apiserver, storage=storage)
-        async with Supervisor("server") as sup:
-            for sig in (signal.SIGTERM, signal.SIGINT):
-                loop.add_signal_handler(sig, sup.stop)
-            sup.start("apiserver", server.run)
+        for sig in (signal.SIGTERM, signal.SIGINT):
+            loop.add_signal_handler(sig, task.cancel)
+        try:
+            await task  # failures (a port in use, storage errors) propagate with their own type
+        except asyncio.CancelledError:
+            if not task.cancelled():
+                raise
     finally:
         for sig in (signal.SIGTERM, signal.SIGINT):
             loop.remove_signal_handler(sig)
