@@ -25,7 +25,6 @@ from __future__ import annotations
 import json
 import os
 import re
-import secrets
 from collections.abc import Iterator
 from dataclasses import asdict, dataclass, field, replace
 from typing import TYPE_CHECKING, Any
@@ -240,7 +239,7 @@ def is_stale_creating(state: State, seen: Observed) -> bool:
 
 
 def new_id() -> str:
-    return secrets.token_hex(32)
+    return os.urandom(32).hex()
 
 
 _ADJ = (
@@ -288,7 +287,9 @@ _NOUN = (
 
 
 def random_name() -> str:
-    return f"{secrets.choice(_ADJ)}_{secrets.choice(_NOUN)}{secrets.randbelow(100)}"
+    """Docker-style ``adjective_surnameNN`` (os.urandom: no ``secrets``/``random`` import per CLI call)."""
+    a, b, n = os.urandom(3)
+    return f"{_ADJ[a % len(_ADJ)]}_{_NOUN[b % len(_NOUN)]}{n % 100}"
 
 
 def validate_name(name: str) -> str:

@@ -16,7 +16,6 @@ from __future__ import annotations
 import contextlib
 import os
 import signal as signals
-import socket
 from collections.abc import Iterator
 
 from kubelite.runtime import containers as ctrs
@@ -260,7 +259,7 @@ class Engine:
         os.makedirs(rootfs, exist_ok=True)
         self.images.prepare_rootfs(ctr.id, image, rootfs)
         if not ctr.config.hostname:
-            ctr.config.hostname = ctr.id[:12] if ctr.host_config.network_mode != "host" else socket.gethostname()
+            ctr.config.hostname = ctr.id[:12] if ctr.host_config.network_mode != "host" else os.uname().nodename
         ctr.network = bundle.setup_network(self, ctr)
         with self.store.lock():
             self.store.save(ctr)
@@ -360,6 +359,8 @@ class Engine:
                     raise PortInUse(
                         f"Bind for 0.0.0.0:{p.host_port} failed: port is already allocated (by container {other.name})"
                     )
+        import socket
+
         for p in ctr.host_config.port_bindings:
             kind = socket.SOCK_STREAM if p.protocol == "tcp" else socket.SOCK_DGRAM
             with socket.socket(socket.AF_INET, kind) as probe:

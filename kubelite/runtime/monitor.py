@@ -22,11 +22,9 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 import subprocess
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import UTC, datetime
 
 from kubelite.runtime.container_errors import RuntimeFailure
 
@@ -34,7 +32,9 @@ CONMON = "conmon"
 
 
 def conmon_binary() -> str:
-    found = shutil.which(CONMON) or shutil.which(CONMON, path="/usr/bin:/usr/sbin:/bin:/sbin")
+    from kubelite.runtime.tools import which
+
+    found = which(CONMON)
     if not found:
         raise RuntimeFailure("conmon not found: install it (apt-get install conmon)")
     return found
@@ -270,8 +270,12 @@ def read_exit(paths: MonitorPaths) -> ExitInfo | None:
 
 
 def rfc3339(ts: float | None = None) -> str:
-    when = datetime.now(UTC) if ts is None else datetime.fromtimestamp(ts, UTC)
-    return when.strftime("%Y-%m-%dT%H:%M:%S.%f") + "000Z"
+    """UTC time as RFC 3339 with nanoseconds (Docker's format), without importing datetime."""
+    import time
+
+    ns = time.time_ns() if ts is None else int(ts * 1e9)
+    secs, frac = divmod(ns, 1_000_000_000)
+    return time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(secs)) + f".{frac:09d}Z"
 
 
 def pid_alive(pid: int) -> bool:

@@ -7,13 +7,16 @@ from __future__ import annotations
 import os
 import select
 import signal as signals
-import socket
-import subprocess
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from kubelite.runtime.container_errors import InvalidArgument
 from kubelite.runtime.containers import PortBinding
 from kubelite.runtime.monitor import pid_alive
+
+if TYPE_CHECKING:
+    import socket
+    import subprocess
 
 
 @dataclass

@@ -13,9 +13,7 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 import subprocess
-import tempfile
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -27,7 +25,9 @@ RUNC = "runc"
 
 def runc_binary() -> str:
     """The runc on PATH (``/usr/sbin`` included, since sudo-less root shells may lack it)."""
-    found = shutil.which(RUNC) or shutil.which(RUNC, path="/usr/sbin:/usr/bin:/sbin:/bin")
+    from kubelite.runtime.tools import which
+
+    found = which(RUNC)
     if not found:
         raise RuntimeFailure("runc not found: install it (apt-get install runc)")
     return found
@@ -140,10 +140,10 @@ def run_process(
     module docstring). ``network="host"`` shares the host's network namespace so package installs work;
     ``"none"`` gives a private namespace with only loopback.
     """
-    import secrets
+    import tempfile
 
     state = Runc(state_root)
-    cid = "run-" + secrets.token_hex(6)
+    cid = "run-" + os.urandom(6).hex()
     namespaces: dict[str, str | None] = {"pid": None, "ipc": None, "uts": None, "mount": None}
     if network != "host":
         namespaces["network"] = None

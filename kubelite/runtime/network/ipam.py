@@ -7,12 +7,15 @@ bridge, containers from ``.2`` upward. The table maps address -> container id an
 
 from __future__ import annotations
 
-import ipaddress
 import json
 import os
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from kubelite.runtime.container_errors import ContainerError, InvalidArgument
+
+if TYPE_CHECKING:
+    from ipaddress import IPv4Network
 
 DEFAULT_BRIDGE = "kubelite0"
 DEFAULT_SUBNET = "10.88.0.0/16"
@@ -29,8 +32,10 @@ class NetConf:
     table: str = DEFAULT_TABLE
 
     @property
-    def network(self) -> ipaddress.IPv4Network:
-        return ipaddress.IPv4Network(self.subnet)
+    def network(self) -> IPv4Network:
+        from ipaddress import IPv4Network
+
+        return IPv4Network(self.subnet)
 
     @property
     def gateway(self) -> str:
@@ -68,7 +73,9 @@ class AddressesExhausted(ContainerError):
 def allocate(conf: NetConf, used: set[str]) -> str:
     """The lowest free host address after the gateway."""
     net = conf.network
-    gateway = ipaddress.IPv4Address(conf.gateway)
+    from ipaddress import IPv4Address
+
+    gateway = IPv4Address(conf.gateway)
     for addr in net.hosts():
         if addr == gateway or str(addr) in used:
             continue

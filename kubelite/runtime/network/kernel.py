@@ -9,7 +9,6 @@ engine CLI's import time small (pyroute2 costs ~100 ms to import) at ~2 ms per c
 from __future__ import annotations
 
 import os
-import shutil
 import subprocess
 from dataclasses import dataclass, field
 from typing import Protocol
@@ -30,7 +29,9 @@ class NetKernel(Protocol):
 
 
 def _tool(name: str) -> str:
-    found = shutil.which(name) or shutil.which(name, path="/usr/sbin:/sbin:/usr/bin:/bin")
+    from kubelite.runtime.tools import which
+
+    found = which(name)
     if not found:
         package = {"ip": "iproute2", "nft": "nftables"}.get(name, name)
         raise RuntimeFailure(f"{name} not found: install it (apt-get install {package})")

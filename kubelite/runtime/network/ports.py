@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import ipaddress
-
 from kubelite.runtime.container_errors import InvalidArgument
 from kubelite.runtime.containers import PortBinding
 
@@ -32,8 +30,10 @@ def parse_publish(spec: str) -> PortBinding:
     elif len(parts) == 3:
         host_ip, host_port = parts[0], parts[1]
     if host_ip:
+        from ipaddress import IPv4Address
+
         try:
-            ipaddress.IPv4Address(host_ip.strip("[]"))
+            IPv4Address(host_ip.strip("[]"))
         except ValueError:
             raise InvalidArgument(f"invalid IP address {host_ip!r} in -p {spec!r} (IPv4 only)") from None
     return PortBinding(
