@@ -74,16 +74,19 @@ class SQLiteStorage:
         if not os.path.isabs(path):
             raise StorageError(f"sqlite path must be absolute: {path!r}")
         try:
-            await asyncio.to_thread(self._open_files)
+            ttls = await asyncio.to_thread(self._open_files)
         except (sqlite3.Error, OSError) as e:
             raise StorageError(f"cannot open sqlite database {path}: {e}") from e
+        for deadline, key, rev in ttls:  # on the loop: the queue's wake-up event is loop-bound
+            self._expiry.push(deadline, key, rev)
         loop = asyncio.get_running_loop()
         self._writer = Writer(path, loop, self._deliver, revision=self._rev,
                               batch_max=self._config.batch_max)
         try:
             await asyncio.to_thread(self._writer.start)
         except sqlite3.Error as e:
-            self._conn.close() if self._conn else None
+            if self._conn is not None:
+                self._conn.close()
             self._lock.release()
             raise StorageError(f"cannot open sqlite database {path}: {e}") from e
         self._pool = ThreadPoolExecutor(1, thread_name_prefix="kubelite-sqlite-reader")
@@ -92,7 +95,8 @@ class SQLiteStorage:
         if self._config.compaction.interval > 0:
             self._tasks.append(asyncio.create_task(run_compactor(self, self._clock, self._config.compaction)))
 
-    def _open_files(self) -> None:
+    def _open_files(self) -> list[tuple[float, str, int]]:
+        """Lock, create or check the schema, open the read connection; returns pending TTLs."""
         path = self._config.path
         os.makedirs(os.path.dirname(path), exist_ok=True)
         self._lock.acquire()
@@ -102,14 +106,14 @@ class SQLiteStorage:
                 schema.create_schema(setup)
                 now = self._clock.now().timestamp()
                 mono = self._clock.monotonic()
-                for key, rev, expires_at in setup.execute(
-                        "SELECT key, rev, expires_at FROM current WHERE expires_at IS NOT NULL"):
-                    self._expiry.push(mono + (expires_at - now), key, rev)
+                ttls = [(mono + (expires_at - now), key, rev) for key, rev, expires_at in setup.execute(
+                    "SELECT key, rev, expires_at FROM current WHERE expires_at IS NOT NULL")]
             finally:
                 setup.close()
             self._conn = schema.connect(path, readonly=True)
             with reads.snapshot(self._conn) as (rev, compacted):
                 self._rev, self._compacted = rev, compacted
+            return ttls
         except BaseException:
             self._lock.release()
             raise
