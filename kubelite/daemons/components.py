@@ -22,11 +22,13 @@ from kubelite.client.rest import Client
 from kubelite.controllers.deployment.controller import DeploymentController
 from kubelite.controllers.endpoints.controller import EndpointsController
 from kubelite.controllers.gc.controller import GarbageCollector
+from kubelite.controllers.nodelifecycle.controller import NodeLifecycleController
 from kubelite.controllers.replication.compute import REPLICA_SET, REPLICATION_CONTROLLER
 from kubelite.controllers.replication.controller import ReplicationManager
 from kubelite.scheduler.scheduler import Scheduler, SchedulerConfig
 
-CONTROLLERS = ("replicationcontroller", "replicaset", "deployment", "endpoints", "garbagecollector")
+CONTROLLERS = ("replicationcontroller", "replicaset", "deployment", "endpoints", "garbagecollector",
+               "nodelifecycle")
 
 
 class LeadershipLost(RuntimeError):
@@ -58,6 +60,8 @@ async def run_controllers(client: Client, config: ComponentConfig) -> None:
         parts.append(EndpointsController(client, factory, workers=config.workers))
     if "garbagecollector" in config.controllers:
         parts.append(GarbageCollector(client, factory))
+    if "nodelifecycle" in config.controllers:
+        parts.append(NodeLifecycleController(client, factory))
     async with asyncio.TaskGroup() as tg:
         factory.start(tg)
         for part in parts:
