@@ -1,7 +1,6 @@
-"""A node that stops heartbeating is marked Unknown and tainted, its pod is evicted once its
-toleration runs out, and the
-ReplicationController's replacement runs on the healthy node (controllers, scheduler and simulated
-nodes on a real in-process API server; a short grace period keeps the test quick)."""
+"""A node that stops heartbeating is marked Unknown and tainted, its pod is evicted once its toleration
+runs out, and the ReplicationController's replacement runs on the healthy node (controllers, scheduler
+and simulated nodes on a real in-process API server; a short grace period keeps the test quick)."""
 
 import asyncio
 import contextlib
