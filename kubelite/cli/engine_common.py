@@ -37,3 +37,5 @@ def engine_errors() -> Iterator[None]:
         raise CLIError(str(err), exit_code=125) from None
     except PermissionError as err:
         raise CLIError(f"permission denied: {err.filename or err} (the engine needs root)") from None
+    except OSError as err:  # a mount, a file or a tool failing underneath: one line, not a traceback
+        raise CLIError(str(err) or type(err).__name__) from None
