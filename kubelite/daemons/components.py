@@ -22,13 +22,14 @@ from kubelite.client.rest import Client
 from kubelite.controllers.deployment.controller import DeploymentController
 from kubelite.controllers.endpoints.controller import EndpointsController
 from kubelite.controllers.gc.controller import GarbageCollector
+from kubelite.controllers.namespace.controller import NamespaceController
 from kubelite.controllers.nodelifecycle.controller import NodeLifecycleController
 from kubelite.controllers.replication.compute import REPLICA_SET, REPLICATION_CONTROLLER
 from kubelite.controllers.replication.controller import ReplicationManager
 from kubelite.scheduler.scheduler import Scheduler, SchedulerConfig
 
 CONTROLLERS = ("replicationcontroller", "replicaset", "deployment", "endpoints", "garbagecollector",
-               "nodelifecycle")
+               "nodelifecycle", "namespace")
 
 
 class LeadershipLost(RuntimeError):
@@ -62,6 +63,8 @@ async def run_controllers(client: Client, config: ComponentConfig) -> None:
         parts.append(GarbageCollector(client, factory))
     if "nodelifecycle" in config.controllers:
         parts.append(NodeLifecycleController(client, factory))
+    if "namespace" in config.controllers:
+        parts.append(NamespaceController(client, factory))
     async with asyncio.TaskGroup() as tg:
         factory.start(tg)
         for part in parts:

@@ -1,0 +1,1 @@
+"""Namespace deletion: everything inside, then the namespace."""
