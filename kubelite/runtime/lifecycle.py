@@ -176,6 +176,8 @@ class Engine:
             raise InvalidArgument(f"network {req.network} not found (use bridge, host or none)")
         if req.publish and (req.network != "bridge" or req.sandbox):
             req.publish = []  # Docker ignores -p outside the bridge network (with a warning)
+        if req.workdir and not req.workdir.startswith("/"):
+            raise InvalidArgument(f"the working directory '{req.workdir}' is invalid, it needs to be an absolute path")
         binds = [parse_volume(v) for v in req.volumes]
         cid = ctrs.new_id()
         ctr = Container(

@@ -164,6 +164,7 @@ def test_errors_are_one_line_and_non_zero(cli: CLI) -> None:
         (["run", "-p", "99999:80", "busybox", "true"], "invalid port"),
         (["run", "-v", "relative:/x", "busybox", "true"], "invalid volume"),
         (["run", "--network", "galaxy", "busybox", "true"], "network galaxy not found"),
+        (["run", "-w", "relative", "busybox", "true"], "needs to be an absolute path"),
         (["run", "--rm", "busybox", "nosuchcommand"], 'exec: "nosuchcommand": executable file not found'),
         (["rm", "nosuchcontainer"], "No such container: nosuchcontainer"),
         (["logs", "nosuchcontainer"], "No such container"),
