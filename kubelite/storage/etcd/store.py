@@ -123,9 +123,12 @@ class EtcdStorage:
         A read below the compacted revision fails, at or above it succeeds; ~log2(revisions) cheap
         count-only reads, starting from the last value found (compaction only moves forward).
         """
-        lo, hi = self._compacted, await self.current_revision()
+        known, hi = self._compacted, await self.current_revision()
+        # Revision 0 means "now" to etcd, so probe from 1: readable there means nothing is compacted
+        # that anyone could ask for.
+        lo = max(known, 1)
         if await self._readable(lo):
-            return lo
+            return known
         while hi - lo > 1:  # invariant: lo unreadable, hi readable
             mid = (lo + hi) // 2
             if await self._readable(mid):
@@ -136,8 +139,6 @@ class EtcdStorage:
         return hi
 
     async def _readable(self, revision: int) -> bool:
-        if revision <= 0:
-            return True
         try:
             await self._call("Range", rpc.RangeRequest(key=_PROBE_KEY, count_only=True, revision=revision),
                              idempotent=True, requested=-1)

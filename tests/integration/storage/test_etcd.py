@@ -82,3 +82,25 @@ async def test_stale_endpoint_in_the_list_is_tolerated(etcd: EtcdCluster) -> Non
             await store.create(f"/rr-{uuid.uuid4().hex[:6]}/{i}", b"x")
     finally:
         await store.close()
+
+
+async def test_a_new_client_finds_the_compacted_revision(etcd: EtcdCluster) -> None:
+    first = EtcdStorage(EtcdConfig(endpoints=tuple(etcd.endpoints)))
+    await first.start()
+    p = f"/cmp-{uuid.uuid4().hex[:6]}/"
+    try:
+        kv = await first.create(p + "a", b"0")
+        for i in range(5):
+            kv = await first.update(p + "a", str(i).encode(), expected_revision=kv.mod_revision)
+        await first.compact(kv.mod_revision - 2)
+    finally:
+        await first.close()
+    fresh = EtcdStorage(EtcdConfig(endpoints=tuple(etcd.endpoints)))
+    await fresh.start()
+    try:
+        assert await fresh.compacted_revision() == kv.mod_revision - 2
+        with pytest.raises(CompactedError) as err:
+            await fresh.get(p + "a", revision=kv.mod_revision - 3)
+        assert err.value.compacted == kv.mod_revision - 2
+    finally:
+        await fresh.close()
