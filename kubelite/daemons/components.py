@@ -24,12 +24,13 @@ from kubelite.controllers.endpoints.controller import EndpointsController
 from kubelite.controllers.gc.controller import GarbageCollector
 from kubelite.controllers.namespace.controller import NamespaceController
 from kubelite.controllers.nodelifecycle.controller import NodeLifecycleController
+from kubelite.controllers.podgc.controller import PodGC
 from kubelite.controllers.replication.compute import REPLICA_SET, REPLICATION_CONTROLLER
 from kubelite.controllers.replication.controller import ReplicationManager
 from kubelite.scheduler.scheduler import Scheduler, SchedulerConfig
 
 CONTROLLERS = ("replicationcontroller", "replicaset", "deployment", "endpoints", "garbagecollector",
-               "nodelifecycle", "namespace")
+               "nodelifecycle", "namespace", "podgc")
 
 
 class LeadershipLost(RuntimeError):
@@ -65,6 +66,8 @@ async def run_controllers(client: Client, config: ComponentConfig) -> None:
         parts.append(NodeLifecycleController(client, factory))
     if "namespace" in config.controllers:
         parts.append(NamespaceController(client, factory))
+    if "podgc" in config.controllers:
+        parts.append(PodGC(client, factory))
     async with asyncio.TaskGroup() as tg:
         factory.start(tg)
         for part in parts:

@@ -1,0 +1,1 @@
+"""Pod garbage collection: terminated pods past a threshold, orphans of vanished nodes."""
