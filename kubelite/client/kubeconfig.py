@@ -41,6 +41,8 @@ class ClientConfig:
     client_cert_data: bytes | None = field(default=None, repr=False)
     client_key_data: bytes | None = field(default=None, repr=False)
     token: str | None = field(default=None, repr=False)
+    # Where ``token`` came from, re-read periodically: ServiceAccount tokens are rotated on disk.
+    token_file: str | None = None
     username: str | None = None
     password: str | None = field(default=None, repr=False)
 
@@ -89,6 +91,8 @@ class Kubeconfig:
             client_cert_data=self._data_or_file(user, "client-certificate"),
             client_key_data=self._data_or_file(user, "client-key"),
             token=self._token(user),
+            token_file=None if user.get("token") or not user.get("tokenFile")
+            else str(self._path(str(user["tokenFile"]))),
             username=user.get("username") or None,
             password=user.get("password") or None,
         )
@@ -184,7 +188,8 @@ def in_cluster_config(env: Mapping[str, str], sa_dir: Path = SERVICE_ACCOUNT_DIR
     except OSError:
         namespace = "default"
     bracketed = f"[{host}]" if ":" in host else host  # IPv6
-    return ClientConfig(server=f"https://{bracketed}:{port}", namespace=namespace, ca_data=ca, token=token)
+    return ClientConfig(server=f"https://{bracketed}:{port}", namespace=namespace, ca_data=ca, token=token,
+                        token_file=str(sa_dir / "token"))
 
 
 def merge_kubeconfigs(configs: list[Kubeconfig]) -> Kubeconfig:

@@ -44,6 +44,7 @@ from kubelite.client.errors import (
     ServerError,
     TooManyRequestsError,
     TransportError,
+    UnauthorizedError,
     from_status,
 )
 from kubelite.client.kubeconfig import ClientConfig, default_client_config, load_kubeconfig
@@ -56,6 +57,7 @@ log = logging.getLogger(__name__)
 JsonDict = dict[str, Any]
 Params = Mapping[str, str | int | bool | None]
 SAFE_METHODS = frozenset({"GET", "HEAD"})
+TOKEN_REFRESH_SECONDS = 60.0
 
 
 @dataclass(frozen=True)
@@ -142,6 +144,8 @@ class Client:
         # (a handshake each). Bounding ordinary requests lets them queue for kept-alive connections;
         # streams (watch, log) hold a connection for minutes and are not counted, so they never starve.
         self._request_slots = asyncio.Semaphore(max_concurrent_requests)
+        self._token = config.token
+        self._token_read_at = self.clock.monotonic()
 
     @classmethod
     def from_kubeconfig(cls, path: str | Path, *, context: str | None = None, **kwargs: Any) -> Client:
@@ -167,9 +171,7 @@ class Client:
         self._ssl = ctx if ctx is not None else True
         headers = {"User-Agent": self.user_agent, "Accept": "application/json"}
         auth = None
-        if self.config.token:
-            headers["Authorization"] = f"Bearer {self.config.token}"
-        elif self.config.username is not None:
+        if self.config.username is not None and not self.config.token:
             auth = aiohttp.BasicAuth(self.config.username, self.config.password or "")
         self._session = aiohttp.ClientSession(
             base_url=None, headers=headers, auth=auth,
@@ -207,8 +209,25 @@ class Client:
     def _url(self, path: str) -> str:
         return f"{self.config.server}{path}"
 
+    def _bearer(self, *, force: bool = False) -> str | None:
+        """The bearer token, re-read from ``token_file`` once a minute (or at once after a 401), as
+        client-go does for rotated ServiceAccount tokens."""
+        path = self.config.token_file
+        now = self.clock.monotonic()
+        if path and (force or now - self._token_read_at > TOKEN_REFRESH_SECONDS):
+            self._token_read_at = now
+            try:
+                self._token = Path(path).read_text().strip() or self._token
+            except OSError as err:
+                log.warning("token file unreadable; keeping the previous token",
+                            extra={"path": path, "error": err.strerror})
+        return self._token
+
     def _request_kwargs(self, headers: dict[str, str] | None) -> dict[str, Any]:
         kwargs: dict[str, Any] = {}
+        token = self._bearer()
+        if token:
+            headers = {**(headers or {}), "Authorization": f"Bearer {token}"}
         if headers:
             kwargs["headers"] = headers
         if self.config.tls_server_name:
@@ -228,12 +247,17 @@ class Client:
         headers = {"Content-Type": content_type} if data is not None else None
         backoff = Backoff(initial=self.retry.initial, maximum=self.retry.maximum, jitter=0.2)
         attempt = 0
+        refreshed = False
         while True:
             attempt += 1
             try:
                 return await self._once(method, path, params=encode_params(params), data=data, headers=headers,
                                         request_timeout=request_timeout)
             except (ApiError, TransportError) as err:
+                if isinstance(err, UnauthorizedError) and self.config.token_file and not refreshed:
+                    refreshed = True  # the token may have been rotated since we last read it: once more
+                    self._bearer(force=True)
+                    continue
                 if attempt >= self.retry.attempts or not is_retryable(method, err):
                     raise
                 delay = err.retry_after if isinstance(err, ApiError) and err.retry_after else None

@@ -209,3 +209,25 @@ async def test_kubeconfig_with_client_certificate_files_and_insecure_mode(api: R
         with pytest.raises((errors.UnauthorizedError, errors.ForbiddenError)):
             await c.resource("v1", "namespaces").list()
 
+
+
+async def test_rotated_token_file_is_picked_up(api: RunningApiServer, tmp_path) -> None:
+    """ServiceAccount tokens rotate on disk: a 401 makes the client re-read its tokenFile once."""
+    import yaml
+
+    token_file = tmp_path / "token"
+    token_file.write_text("stale-token")
+    assert api.ca_file is not None
+    doc = {
+        "clusters": [{"name": "k", "cluster": {"server": api.url, "certificate-authority": str(api.ca_file)}}],
+        "users": [{"name": "sa", "user": {"tokenFile": "token"}}],
+        "contexts": [{"name": "sa", "context": {"cluster": "k", "user": "sa"}}],
+        "current-context": "sa",
+    }
+    (tmp_path / "config").write_text(yaml.safe_dump(doc))
+    async with Client.from_kubeconfig(tmp_path / "config") as c:
+        assert c.config.token_file == str(token_file)
+        with pytest.raises(errors.UnauthorizedError):
+            await c.resource("v1", "namespaces").get("default")
+        token_file.write_text(api.token + "\n")  # rotated
+        assert (await c.resource("v1", "namespaces").get("default"))["metadata"]["name"] == "default"
