@@ -15,6 +15,7 @@ from pathlib import Path
 
 from aiohttp import web
 
+from kubelite.api import events
 from kubelite.api.resources import REGISTRY, Registry
 from kubelite.apiserver import admission, bootstrap
 from kubelite.apiserver.config import ApiServerConfig
@@ -22,7 +23,7 @@ from kubelite.apiserver.context import ApiContext
 from kubelite.apiserver.http import build_app
 from kubelite.apiserver.kubeconfig import write_kubeconfig
 from kubelite.apiserver.pki import Pki, ensure_pki
-from kubelite.apiserver.store import ResourceStore, decode_kv
+from kubelite.apiserver.store import ConvertingStore, ResourceStore, decode_kv
 from kubelite.apiserver.tokens import TokenSigner
 from kubelite.apiserver.watchcache import CacheFeeder, WatchCache
 from kubelite.base.clock import Clock, RealClock
@@ -79,8 +80,14 @@ class ApiServer:
                                    ring_size=self.config.limits.watch_ring_size, name=resource.qualified_name)
                 caches[prefix] = cache
                 feeder.add(cache)
-            self.ctx.stores[(resource.group, resource.version, resource.plural)] = ResourceStore(
-                resource, self.storage, clock=self.clock, cache=cache, admit=admit)
+            key = (resource.group, resource.version, resource.plural)
+            if resource.storage_gvk is not None and resource.storage_gvk != resource.gvk:
+                self.ctx.stores[key] = ConvertingStore(resource, self.storage, clock=self.clock, cache=cache,
+                                                       admit=admit, to_api=events.to_events_v1,
+                                                       to_storage=events.to_core)
+            else:
+                self.ctx.stores[key] = ResourceStore(resource, self.storage, clock=self.clock, cache=cache,
+                                                     admit=admit)
         self.ctx.caches = caches
         return feeder
 

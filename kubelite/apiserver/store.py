@@ -42,6 +42,8 @@ log = logging.getLogger(__name__)
 Obj = dict[str, Any]
 MAX_UPDATE_RETRIES = 8
 
+Convert = Callable[[Obj], Obj]
+
 Admit = Callable[[Resource, Obj, Obj | None], Awaitable[None]]
 """Admission hook: (resource, new object, old object or None) -> raise ApiError to refuse."""
 
@@ -101,6 +103,8 @@ class DeleteOptions:
 
 
 class ResourceStore:
+    converts = False  # True when objects are stored in another resource's form (ConvertingStore)
+
     def __init__(self, resource: Resource, storage: Storage, *, clock: Clock,
                  cache: WatchCache | None = None, admit: Admit | None = None) -> None:
         self.resource = resource
@@ -111,6 +115,14 @@ class ResourceStore:
         self._admit = admit
 
     # ----- helpers
+
+    def decode(self, kv: KeyValue) -> Obj:
+        """The API object a stored kv holds (resourceVersion set)."""
+        return decode_kv(kv)
+
+    def decode_cached(self, obj: Obj) -> Obj:
+        """The API form of a cached (stored-form) object; shared input, never mutated."""
+        return obj
 
     def key(self, namespace: str, name: str) -> str:
         return self.resource.storage_key(namespace or None, name)
@@ -373,3 +385,60 @@ class ResourceStore:
         # Emptying spec.finalizers of a terminating namespace removes it (see finalized_deletion).
         obj, _ = await self.guaranteed_update("", name, mutate, opts)
         return obj
+
+
+class ConvertingStore(ResourceStore):
+    """A resource kept in storage in another resource's form (events.k8s.io/v1 Events are stored as
+    core/v1 Events, as in Kubernetes): every object is converted on its way in and out, so the
+    strategy, defaults, validation and the shared watch cache all see the stored form.
+
+    Objects never come from the cache's bytes here (they would be in the stored form).
+    """
+
+    converts = True
+
+    def __init__(self, resource: Resource, storage: Storage, *, clock: Clock, to_api: Convert,
+                 to_storage: Convert, cache: WatchCache | None = None, admit: Admit | None = None) -> None:
+        super().__init__(resource, storage, clock=clock, cache=cache, admit=admit)
+        self.to_api = to_api
+        self.to_storage = to_storage
+
+    def decode(self, kv: KeyValue) -> Obj:
+        return self.to_api(decode_kv(kv))
+
+    def decode_cached(self, obj: Obj) -> Obj:
+        return self.to_api(obj)
+
+    async def get_cached(self, namespace: str, name: str, *, resource_version: str = "") -> CachedObject | None:
+        return None
+
+    async def get(self, namespace: str, name: str, *, resource_version: str = "") -> Obj:
+        return self.to_api(await super().get(namespace, name, resource_version=resource_version))
+
+    async def create(self, namespace: str, obj: Obj, opts: WriteOptions) -> Obj:
+        return self.to_api(await super().create(namespace, self.to_storage(obj), opts))
+
+    async def guaranteed_update(
+        self,
+        namespace: str,
+        name: str,
+        mutate: Callable[[Obj], Obj],
+        opts: WriteOptions,
+        *,
+        create_missing: Callable[[], Obj] | None = None,
+    ) -> tuple[Obj, bool]:
+        def mutate_stored(old: Obj) -> Obj:
+            return self.to_storage(mutate(self.to_api(old)))
+
+        def create_stored() -> Obj:
+            assert create_missing is not None
+            return self.to_storage(create_missing())
+
+        obj, created = await super().guaranteed_update(
+            namespace, name, mutate_stored, opts, create_missing=create_stored if create_missing else None)
+        # super().guaranteed_update creates through self.create, which already converted back.
+        return (obj if created else self.to_api(obj)), created
+
+    async def delete(self, namespace: str, name: str, opts: DeleteOptions) -> tuple[Obj, bool]:
+        obj, gone = await super().delete(namespace, name, opts)
+        return self.to_api(obj), gone

@@ -40,11 +40,9 @@ async def handle_collection(rr: ResourceRequest) -> web.StreamResponse:
     flt = filters.from_query(rr.resource, rr.query)
     prefix = rr.resource.storage_prefix(rr.namespace or None)
     result = await rr.ctx.storage.list(prefix)
-    from kubelite.apiserver.store import decode_kv
-
     deleted = []
     for kv in result.items:
-        obj = decode_kv(kv)
+        obj = rr.store.decode(kv)
         if not flt.everything and not flt.matches(obj):
             continue
         meta = obj["metadata"]

@@ -20,7 +20,7 @@ from aiohttp import web
 
 from kubelite.api import status as st
 from kubelite.apiserver import filters, negotiation, printing
-from kubelite.apiserver.store import decode_kv, translate_storage_error
+from kubelite.apiserver.store import translate_storage_error
 from kubelite.apiserver.verbs.request import ResourceRequest, json_response, raw_response
 from kubelite.apiserver.watchcache import CachedObject
 from kubelite.storage.interface import StorageError
@@ -64,7 +64,7 @@ class Page:
 
 async def _from_cache(rr: ResourceRequest, flt: filters.Filter, min_revision: int) -> Page | None:
     cache = rr.store.cache
-    if cache is None or not cache.ready.is_set():
+    if cache is None or not cache.ready.is_set() or rr.store.converts:
         return None
     if min_revision and not await cache.wait_for(min_revision):
         raise st.timeout(f"Too large resource version: {min_revision}, current: {cache.revision}", 1)
@@ -96,7 +96,7 @@ async def _from_storage(rr: ResourceRequest, flt: filters.Filter, limit: int, re
             for kv in result.items:
                 last = kv.key
                 try:
-                    obj = decode_kv(kv)
+                    obj = rr.store.decode(kv)
                 except ValueError:
                     continue
                 if flt.everything or flt.matches(obj):

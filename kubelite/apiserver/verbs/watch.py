@@ -70,10 +70,14 @@ class _Encoder:
         self.first = True
 
     def line(self, event: CacheEvent, type_: str) -> bytes:
-        if not self.table:
+        store = self.rr.store
+        if not self.table and not store.converts:
             return event.line(type_)
+        obj = store.decode_cached(event.obj.obj) if store.converts else event.obj.obj
+        if not self.table:
+            return orjson.dumps({"type": type_, "object": obj}) + b"\n"
         table = printing.to_table(
-            self.rr.resource, [event.obj.obj], resource_version=str(event.revision),
+            self.rr.resource, [obj], resource_version=str(event.revision),
             now=self.rr.ctx.clock.now(),
             include_object=negotiation.include_object(self.rr.query.get("includeObject", "")),
             with_columns=self.first)
