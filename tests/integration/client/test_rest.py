@@ -231,3 +231,16 @@ async def test_rotated_token_file_is_picked_up(api: RunningApiServer, tmp_path) 
             await c.resource("v1", "namespaces").get("default")
         token_file.write_text(api.token + "\n")  # rotated
         assert (await c.resource("v1", "namespaces").get("default"))["metadata"]["name"] == "default"
+
+
+async def test_delete_collection_and_dry_run(client: Client) -> None:
+    cms = client.resource("v1", "configmaps")
+    for i in range(3):
+        await cms.create({"metadata": {"name": f"dc{i}", "labels": {"batch": "x" if i < 2 else "y"}}})
+    dry = await cms.create({"metadata": {"name": "dry"}}, dry_run=True)
+    assert dry["metadata"]["name"] == "dry"
+    with pytest.raises(errors.NotFoundError):
+        await cms.get("dry")
+    await cms.delete_collection("default", label_selector="batch=x")
+    left = await cms.list("default")
+    assert sorted(o["metadata"]["name"] for o in left["items"] if o["metadata"]["name"].startswith("dc")) == ["dc2"]
