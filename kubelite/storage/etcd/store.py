@@ -243,6 +243,10 @@ class EtcdStorage:
         return self._feeds.watch(prefix, from_revision)
 
     async def compact(self, revision: int) -> None:
+        if revision <= max(self._compacted, 0):
+            if not self._open:
+                raise UnavailableError("storage is not open")
+            return  # nothing to forget (etcd would answer "compacted" for 0 and below)
         try:
             await self._call("Compact", rpc.CompactionRequest(revision=revision), idempotent=True,
                              requested=-1)
