@@ -72,7 +72,8 @@ def spec_options(engine: Engine, ctr: Container, binds: list[tuple[str, str, boo
     rootfs = os.path.join(directory, "rootfs")
     hc = ctr.host_config
     command = ctr.config.args[0]
-    if not find_executable(rootfs, command, with_default_path(ctr.config.env), ctr.config.cwd):
+    mounted = [(src, dst) for src, dst, _ in binds]
+    if not find_executable(rootfs, command, with_default_path(ctr.config.env), ctr.config.cwd, mounted):
         raise CommandNotFound(
             f'exec: "{command}": executable file not found in $PATH'
             if "/" not in command

@@ -14,7 +14,7 @@ import tempfile
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
-from kubelite.runtime.container_errors import InvalidState
+from kubelite.runtime.container_errors import ContainerError, InvalidState
 from kubelite.runtime.containers import RUNNING
 
 if TYPE_CHECKING:
@@ -33,7 +33,7 @@ def process_spec(
     tty: bool,
 ) -> dict[str, Any]:
     """The process object for ``runc exec --process`` (pure): the container's, with these changes."""
-    from kubelite.runtime.lifecycle import merge_env
+    from kubelite.runtime.requests import merge_env
 
     proc = dict(base)
     proc["args"] = list(args)
@@ -74,6 +74,24 @@ def prepare_exec(
         base_user = spec["process"]["user"]
         uid, gid = base_user["uid"], base_user["gid"]
         extra = tuple(base_user.get("additionalGids") or ())
+    from kubelite.runtime.container_errors import CommandNotFound
+    from kubelite.runtime.requests import merge_env, parse_volume
+    from kubelite.runtime.users import find_executable
+
+    binds = []
+    for spec_text in ctr.host_config.binds:
+        try:
+            src, dst, _ = parse_volume(spec_text)
+        except ContainerError:
+            continue  # the host path is gone; runc will say so if it matters
+        binds.append((src, dst))
+    exec_env = merge_env(list(spec["process"].get("env") or []), env)
+    if not find_executable(rootfs, args[0], exec_env, cwd or spec["process"].get("cwd", "/"), binds):
+        raise CommandNotFound(
+            f'exec: "{args[0]}": executable file not found in $PATH'
+            if "/" not in args[0]
+            else f'exec: "{args[0]}": stat {args[0]}: no such file or directory'
+        )
     proc = process_spec(spec["process"], args, env=env, uid=uid, gid=gid, additional_gids=extra, cwd=cwd, tty=tty)
     fd, path = tempfile.mkstemp(prefix="exec-", suffix=".json", dir=engine.store.path(ctr.id))
     with os.fdopen(fd, "w") as fh:

@@ -41,23 +41,32 @@ def _in_root(rootfs: str, path: str) -> str:
     return current
 
 
-def find_executable(rootfs: str, command: str, env: list[str], cwd: str = "/") -> bool:
+def find_executable(
+    rootfs: str, command: str, env: list[str], cwd: str = "/", binds: list[tuple[str, str]] | None = None
+) -> bool:
     """Whether ``command`` names an executable file in the container, searched as execve(PATH) would.
 
-    Checked before starting so a typo gives one clear error line instead of runc's.
+    ``binds`` are (host source, container destination) bind mounts: a path below a destination is
+    looked up in its source, since the mount is not visible in the rootfs from the host. Checked before
+    starting so a typo gives one clear error line instead of runc's.
     """
-    if "/" in command:
-        path = command if command.startswith("/") else os.path.join(cwd or "/", command)
-        target = _in_root(rootfs, path)
+
+    def host_path(path: str) -> str:
+        for src, destination in sorted(binds or [], key=lambda b: len(b[1]), reverse=True):
+            dst = destination.rstrip("/") or "/"
+            if path == dst or path.startswith(dst + "/"):
+                return os.path.join(src, path[len(dst) :].lstrip("/"))
+        return _in_root(rootfs, path)
+
+    def executable(path: str) -> bool:
+        target = host_path(os.path.normpath(path))
         return os.path.isfile(target) and os.access(target, os.X_OK)
-    search = next(
-        (e[5:] for e in env if e.startswith("PATH=")), "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
-    )
-    for directory in search.split(":"):
-        target = _in_root(rootfs, os.path.join(directory or "/", command))
-        if os.path.isfile(target) and os.access(target, os.X_OK):
-            return True
-    return False
+
+    if "/" in command:
+        return executable(command if command.startswith("/") else os.path.join(cwd or "/", command))
+    default = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
+    search = next((e[5:] for e in env if e.startswith("PATH=")), default)
+    return any(executable(os.path.join(d or "/", command)) for d in search.split(":"))
 
 
 def resolve_user(rootfs: str, spec: str) -> User:

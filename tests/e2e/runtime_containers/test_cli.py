@@ -385,3 +385,19 @@ def test_concurrent_runs_on_one_port_have_one_winner(cli: CLI) -> None:
     assert all("port is already allocated" in r[1] for r in results if r[2] != 0), results
     for cid in cli("ps", "-a", "-q").stdout.split():
         cli("rm", "-f", cid)
+
+
+def test_commands_in_volumes_run_and_missing_exec_commands_fail_cleanly(cli: CLI, tmp_path: object) -> None:
+    app = f"{tmp_path}/app"
+    os.makedirs(app)
+    with open(f"{app}/hello.sh", "w") as fh:
+        fh.write("#!/bin/sh\necho hello from a volume\n")
+    os.chmod(f"{app}/hello.sh", 0o755)
+    assert cli("run", "--rm", "-v", f"{app}:/app:ro", "busybox", "/app/hello.sh").stdout == "hello from a volume\n"
+    cli("run", "-d", "--name", "ex", "-v", f"{app}:/app:ro", "busybox", "sleep", "300")
+    assert cli("exec", "ex", "/app/hello.sh").stdout == "hello from a volume\n"
+    proc = cli("exec", "ex", "nosuchcommand", check=False)
+    assert proc.returncode == 127 and proc.stderr.strip() == (
+        'Error: exec: "nosuchcommand": executable file not found in $PATH'
+    )
+    cli("rm", "-f", "ex")

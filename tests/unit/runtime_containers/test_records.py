@@ -91,3 +91,31 @@ def test_exec_process_spec_inherits_container_process() -> None:
     assert proc["terminal"] is True and proc["noNewPrivileges"] is True
     assert proc["capabilities"] == base["capabilities"] and proc["user"] == {"uid": 1000, "gid": 1000}
     assert base["args"] == ["httpd"]
+
+
+def test_find_executable_in_rootfs_path_and_bind_mounts(tmp_path: object) -> None:
+    from kubelite.runtime.users import find_executable
+
+    root = f"{tmp_path}/rootfs"
+    os.makedirs(f"{root}/bin")
+    os.makedirs(f"{root}/usr")
+    with open(f"{root}/bin/busybox", "w") as fh:
+        fh.write("#!/bin/true\n")
+    os.chmod(f"{root}/bin/busybox", 0o755)
+    os.symlink("busybox", f"{root}/bin/sh")  # relative link
+    os.symlink("/bin", f"{root}/usr/bin")  # absolute link: resolved inside the rootfs
+    vol = f"{tmp_path}/vol"
+    os.makedirs(vol)
+    with open(f"{vol}/run.sh", "w") as fh:
+        fh.write("#!/bin/sh\n")
+    os.chmod(f"{vol}/run.sh", 0o755)
+    env = ["PATH=/usr/bin"]
+    assert find_executable(root, "sh", env)
+    assert find_executable(root, "/usr/bin/sh", [])
+    assert not find_executable(root, "nosuch", env)
+    assert not find_executable(root, "/app/run.sh", env)
+    assert find_executable(root, "/app/run.sh", env, binds=[(vol, "/app")])
+    assert find_executable(root, "./run.sh", env, cwd="/app", binds=[(vol, "/app")])
+    with open(f"{root}/bin/data", "w") as fh:
+        fh.write("not executable")
+    assert not find_executable(root, "/bin/data", env)
