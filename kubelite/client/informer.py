@@ -174,6 +174,11 @@ class Informer:
         except TRANSIENT_WATCH_ERRORS as err:
             log.info("watch broke, resuming", extra={"resource": self.resource.plural, "error": str(err)})
             return self.machine.watch_failed(gone=False)
+        except ApiError as err:
+            # Forbidden/Unauthorized/BadRequest on a watch: as client-go's reflector, keep the cache and
+            # retry with backoff (RBAC may be granted, a token rotated) rather than kill the component.
+            log.warning("watch refused, retrying", extra={"resource": self.resource.plural, "error": str(err)})
+            return self.machine.watch_failed(gone=False)
         return self.machine.stream_ended()
 
     def _typed(self, obj: JsonDict) -> JsonDict:
