@@ -1,0 +1,112 @@
+"""The pod lifecycle plan: sandbox first, init ordering, restart policies, CrashLoopBackOff, pruning."""
+
+from typing import Any
+
+import pytest
+
+from kubelite.kubelet.podplan import (
+    CreateSandbox,
+    Observed,
+    ObservedContainer,
+    RemoveContainer,
+    StartContainer,
+    plan,
+    pod_status,
+    qos_class,
+)
+
+pytestmark = pytest.mark.unit
+
+
+def pod(*names: str, policy: str = "Always", init: tuple[str, ...] = (), phase: str = "Pending") -> dict[str, Any]:
+    return {"metadata": {"name": "p", "namespace": "default", "uid": "u1"},
+            "spec": {"restartPolicy": policy, "containers": [{"name": n, "image": "busybox"} for n in names],
+                     "initContainers": [{"name": n, "image": "busybox"} for n in init]},
+            "status": {"phase": phase}}
+
+
+def ctr(name: str, attempt: int = 0, state: str = "running", code: int = 0) -> ObservedContainer:
+    return ObservedContainer(id=f"{name}{attempt}", name=name, attempt=attempt, state=state, exit_code=code,
+                             image_id="sha256:x")
+
+
+def test_new_pod_gets_a_sandbox_then_its_containers() -> None:
+    assert plan(pod("a"), Observed()).actions == [CreateSandbox()]
+    result = plan(pod("a", "b"), Observed(sandbox_id="s", pod_ip="10.0.0.2"))
+    assert result.actions == [StartContainer("a", 0), StartContainer("b", 0)]
+    assert result.statuses[0]["state"] == {"waiting": {"reason": "ContainerCreating"}}
+
+
+def test_running_containers_are_left_alone_and_reported_ready() -> None:
+    observed = Observed(sandbox_id="s", pod_ip="10.0.0.2", containers=(ctr("a"),))
+    result = plan(pod("a"), observed)
+    assert result.actions == []
+    (status,) = result.statuses
+    assert status["ready"] and status["started"] and status["containerID"] == "kubelite://a0"
+    full = pod_status(pod("a"), result, observed, "192.168.1.5", "2026-01-01T00:00:00Z")
+    assert full["phase"] == "Running" and full["podIP"] == "10.0.0.2" and full["hostIP"] == "192.168.1.5"
+    assert {c["type"]: c["status"] for c in full["conditions"]}["Ready"] == "True"
+    assert full["qosClass"] == "BestEffort"
+
+
+@pytest.mark.parametrize(("policy", "code", "restarts"), [
+    ("Always", 0, True), ("Always", 1, True), ("OnFailure", 0, False), ("OnFailure", 2, True),
+    ("Never", 0, False), ("Never", 1, False)])
+def test_restart_policy(policy: str, code: int, restarts: bool) -> None:
+    observed = Observed(sandbox_id="s", containers=(ctr("a", 0, "exited", code),))
+    result = plan(pod("a", policy=policy), observed)
+    assert (StartContainer("a", 1, restart=True) in result.actions) is restarts
+
+
+def test_crash_loop_backoff_waits_and_keeps_the_last_exit() -> None:
+    observed = Observed(sandbox_id="s", containers=(ctr("a", 3, "exited", 1), ctr("a", 2, "exited", 1)))
+    result = plan(pod("a"), observed, in_backoff=lambda name: name == "a")
+    assert result.actions == [] and result.waiting_on == {"a"}
+    (status,) = result.statuses
+    assert status["state"]["waiting"]["reason"] == "CrashLoopBackOff"
+    assert status["lastState"]["terminated"]["exitCode"] == 1
+    assert status["restartCount"] == 3
+
+
+def test_old_attempts_are_pruned() -> None:
+    observed = Observed(sandbox_id="s", containers=(ctr("a", 5), ctr("a", 4, "exited"), ctr("a", 3, "exited")))
+    result = plan(pod("a"), observed)
+    assert result.actions == [RemoveContainer("a3")]
+    assert result.statuses[0]["lastState"]["terminated"]["containerID"] == "kubelite://a4"
+
+
+def test_init_containers_run_in_order_before_the_containers() -> None:
+    p = pod("main", init=("one", "two"))
+    result = plan(p, Observed(sandbox_id="s"))
+    assert result.actions == [StartContainer("one", 0, init=True)]
+    assert result.statuses[0]["state"]["waiting"]["reason"] == "PodInitializing"
+    result = plan(p, Observed(sandbox_id="s", containers=(ctr("one", 0, "exited"),)))
+    assert result.actions == [StartContainer("two", 0, init=True)]
+    observed = Observed(sandbox_id="s", containers=(ctr("one", 0, "exited"), ctr("two", 0, "exited")))
+    assert plan(p, observed).actions == [StartContainer("main", 0)]
+
+
+def test_failed_init_fails_a_never_pod() -> None:
+    p = pod("main", init=("one",), policy="Never")
+    observed = Observed(sandbox_id="s", containers=(ctr("one", 0, "exited", 1),))
+    result = plan(p, observed)
+    assert result.actions == []
+    assert pod_status(p, result, observed, "h", "t")["phase"] == "Failed"
+
+
+def test_failures_show_as_waiting_reasons() -> None:
+    result = plan(pod("a"), Observed(sandbox_id="s"), failures={"a": ("ErrImagePull", "no such image")})
+    assert result.statuses[0]["state"] == {"waiting": {"reason": "ErrImagePull", "message": "no such image"}}
+    assert result.actions == [StartContainer("a", 0)]  # the worker retries, subject to its pull backoff
+
+
+def test_finished_pods_are_not_restarted() -> None:
+    p = pod("a", policy="Never", phase="Succeeded")
+    assert plan(p, Observed()).actions == []
+
+
+def test_qos_class() -> None:
+    spec = {"containers": [{"resources": {"limits": {"cpu": "1", "memory": "1Gi"}}}]}
+    assert qos_class(spec) == "Guaranteed"
+    spec["containers"].append({"resources": {"requests": {"cpu": "1"}}})
+    assert qos_class(spec) == "Burstable"
