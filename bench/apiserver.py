@@ -78,12 +78,12 @@ class FloorServer:
 
 
 class Server:
-    def __init__(self, data_dir: Path) -> None:
+    def __init__(self, data_dir: Path, *extra: str) -> None:
         self.data_dir = data_dir
         self.port = _free_port()
         self.proc = subprocess.Popen(
             [sys.executable, "-m", "kubelite", "apiserver", "--data-dir", str(data_dir),
-             "--listen", f"127.0.0.1:{self.port}", "--max-requests-inflight", "2000"],
+             "--listen", f"127.0.0.1:{self.port}", "--max-requests-inflight", "2000", *extra],
             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         self.url = f"https://127.0.0.1:{self.port}"
 
@@ -137,7 +137,7 @@ async def _rate(total: int, op: Callable[[int], Awaitable[object]]) -> float:
 
 
 async def _throughput(session: aiohttp.ClientSession, ctx: ssl.SSLContext, url: str, raw: Storage, *,
-                      n: int, rounds: int, floor_url: str) -> list[Row]:
+                      n: int, rounds: int, floor_url: str, backend: str = "sqlite") -> list[Row]:
     body = {i: orjson.dumps(_pod(f"p{i}")) for i in range(n * rounds)}
     headers = {"Content-Type": "application/json"}
     creates: tuple[list[float], list[float]] = ([], [])
@@ -191,14 +191,14 @@ async def _throughput(session: aiohttp.ClientSession, ctx: ssl.SSLContext, url: 
         updates[0].append(await _rate(n, update))
         updates[1].append(await _rate(n, raw_update))
     return [
-        Row("create pod", creates[0], creates[1], unit="ops/s", reference_name="raw sqlite create",
-            lower_is_better=False, target=500, target_on="value"),
-        Row("get pod", gets[0], gets[1], unit="ops/s", reference_name="raw sqlite get", lower_is_better=False,
-            target=2000, target_on="value"),
+        Row(f"create pod ({backend})", creates[0], creates[1], unit="ops/s",
+            reference_name=f"raw {backend} create", lower_is_better=False, target=500, target_on="value"),
+        Row(f"get pod ({backend})", gets[0], gets[1], unit="ops/s", reference_name=f"raw {backend} get",
+            lower_is_better=False, target=2000, target_on="value"),
         Row("get pod vs bare aiohttp HTTPS", gets[0], floor, unit="ops/s",
             reference_name="constant-body aiohttp server", lower_is_better=False),
-        Row("update pod (merge patch)", updates[0], updates[1], unit="ops/s",
-            reference_name="raw sqlite get+update", lower_is_better=False),
+        Row(f"update pod, merge patch ({backend})", updates[0], updates[1], unit="ops/s",
+            reference_name=f"raw {backend} get+update", lower_is_better=False),
     ]
 
 
@@ -238,7 +238,7 @@ async def _list(session: aiohttp.ClientSession, ctx: ssl.SSLContext, url: str, r
 
 
 async def _watch_latency(ctx: ssl.SSLContext, url: str, token: str, raw: Storage, *, watchers: int,
-                         events: int) -> Row:
+                         events: int, backend: str = "sqlite") -> Row:
     """Delivery latency from the write's acknowledgement to each watcher's receipt."""
     sent: dict[str, float] = {}
     latencies: list[float] = []
@@ -302,8 +302,9 @@ async def _watch_latency(ctx: ssl.SSLContext, url: str, token: str, raw: Storage
         await raw.create(key, b"{}")
         await asyncio.sleep(0.02)
     await asyncio.wait_for(asyncio.gather(*raw_tasks), 120)
-    return Row(f"watch delivery p99, {watchers:,} watchers", [percentile(latencies, 99)], [percentile(ref, 99)],
-               unit="ms", reference_name="raw storage watch", target=100, target_on="value")
+    return Row(f"watch delivery p99, {watchers:,} watchers ({backend})", [percentile(latencies, 99)],
+               [percentile(ref, 99)], unit="ms", reference_name=f"raw {backend} watch", target=100,
+               target_on="value")
 
 
 async def run(quick: bool) -> list[Row]:
@@ -351,12 +352,62 @@ async def run(quick: bool) -> list[Row]:
             await raw.close()
 
 
+async def run_etcd(quick: bool) -> list[Row]:
+    """Create/get/update and watch delivery again with real etcd (one member) as the datastore; the
+    reference is the raw etcd backend on a second, separate member."""
+    from kubelite.storage.factory import open_storage
+    from kubelite.testing.etcd import EtcdCluster
+
+    n, watchers, events = (200, 200, 20) if quick else (500, 1000, 50)
+    server_etcd, raw_etcd = EtcdCluster(size=1), EtcdCluster(size=1)
+    await asyncio.to_thread(server_etcd.start)
+    try:
+        await asyncio.to_thread(raw_etcd.start)
+        with tempfile.TemporaryDirectory() as tmp:
+            raw = open_storage(raw_etcd.url)
+            await raw.start()
+            server = Server(Path(tmp) / "server", "--datastore-endpoint", server_etcd.url)
+            try:
+                ctx = ssl.create_default_context()
+                ctx.check_hostname = False
+                ctx.verify_mode = ssl.CERT_NONE
+                async with aiohttp.ClientSession() as anon:
+                    await server.wait_ready(anon, ctx)
+                token = (Path(tmp) / "server" / "pki" / "admin.token").read_text().strip()
+                connector = aiohttp.TCPConnector(limit=CONCURRENCY)
+                async with aiohttp.ClientSession(connector=connector,
+                                                 headers={"Authorization": f"Bearer {token}"}) as session:
+                    floor_server = FloorServer(Path(tmp) / "server" / "pki")
+                    try:
+                        await _wait_port(floor_server.port)
+                        rows = await _throughput(session, ctx, server.url, raw, n=n, rounds=1,
+                                                 floor_url=floor_server.url, backend="etcd")
+                    finally:
+                        floor_server.stop()
+                rows = [r for r in rows if "aiohttp" not in r.name]
+                rows.append(await _watch_latency(ctx, server.url, token, raw, watchers=watchers, events=events,
+                                                 backend="etcd"))
+                return rows
+            finally:
+                server.stop()
+                await raw.close()
+    finally:
+        raw_etcd.stop()
+        server_etcd.stop()
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--quick", action="store_true", help="smaller counts (development)")
+    parser.add_argument("--no-etcd", action="store_true", help="skip the etcd rows")
     args = parser.parse_args()
     rows = asyncio.run(run(args.quick))
-    print(render("API server on SQLite (HTTPS, keep-alive, 16 client connections)", rows))
+    print(render("API server on SQLite (HTTPS, keep-alive, 16 client connections)", rows), flush=True)
+    import shutil
+
+    if not args.no_etcd and shutil.which("etcd"):
+        rows = asyncio.run(run_etcd(args.quick))
+        print(render("API server on etcd (same client)", rows))
 
 
 if __name__ == "__main__":
