@@ -140,9 +140,18 @@ def _one(pod: JsonDict, spec: JsonDict, observed: Observed, failures: dict[str, 
     for old in attempts[2:]:
         plan.actions.append(RemoveContainer(old.id))
     if latest is None or latest.state == CREATED:
-        if may_start:
+        if latest is not None and failure and failure[0] == "RunContainerError" and policy == "Never":
+            start_error = {"exitCode": 128, "reason": "StartError", "message": failure[1],
+                           "containerID": ID_PREFIX + latest.id}
+            return _status(spec, attempts, {"terminated": start_error}, False), "failed"
+        held = failure is not None and in_backoff(name)
+        if may_start and not held:
             plan.actions.append(StartContainer(name, latest.attempt + 1 if latest else 0, init=init))
+        elif held:
+            plan.waiting_on.add(name)
         reason, message = failure or (pending_reason, "")
+        if held and reason == "ErrImagePull":
+            reason, message = "ImagePullBackOff", f'Back-off pulling image "{spec.get("image", "")}"'
         waiting = {"reason": reason, **({"message": message} if message else {})}
         return _status(spec, attempts, {"waiting": waiting}, False), "waiting"
     if latest.state == RUNNING:
@@ -153,7 +162,14 @@ def _one(pod: JsonDict, spec: JsonDict, observed: Observed, failures: dict[str, 
         summary = "done" if latest.exit_code == 0 else "failed"
         return _status(spec, attempts, {"terminated": _terminated(latest)}, False), summary
     if failure is not None and failure[0] != "RunContainerError":
-        return _status(spec, attempts, {"waiting": {"reason": failure[0], "message": failure[1]}}, False), "waiting"
+        reason, message = failure
+        if in_backoff(name):
+            plan.waiting_on.add(name)
+            if reason == "ErrImagePull":
+                reason, message = "ImagePullBackOff", f'Back-off pulling image "{spec.get("image", "")}"'
+        elif may_start:
+            plan.actions.append(StartContainer(name, latest.attempt + 1, init=init, restart=True))
+        return _status(spec, attempts, {"waiting": {"reason": reason, "message": message}}, False), "waiting"
     if in_backoff(name):
         plan.waiting_on.add(name)
         message = failure[1] if failure else _backoff_message(name, pod)

@@ -110,3 +110,19 @@ def test_qos_class() -> None:
     assert qos_class(spec) == "Guaranteed"
     spec["containers"].append({"resources": {"requests": {"cpu": "1"}}})
     assert qos_class(spec) == "Burstable"
+
+
+def test_pull_failure_in_backoff_is_image_pull_backoff() -> None:
+    result = plan(pod("a"), Observed(sandbox_id="s"), failures={"a": ("ErrImagePull", "no such image")},
+                  in_backoff=lambda _n: True)
+    assert result.actions == [] and result.waiting_on == {"a"}
+    assert result.statuses[0]["state"]["waiting"]["reason"] == "ImagePullBackOff"
+
+
+def test_start_error_fails_a_never_pod() -> None:
+    p = pod("a", policy="Never")
+    observed = Observed(sandbox_id="s", containers=(ctr("a", 0, "created"),))
+    result = plan(p, observed, failures={"a": ("RunContainerError", "exec: nope")})
+    assert result.actions == []
+    assert result.statuses[0]["state"]["terminated"]["reason"] == "StartError"
+    assert pod_status(p, result, observed, "h", "t")["phase"] == "Failed"

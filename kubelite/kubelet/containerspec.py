@@ -1,0 +1,82 @@
+"""A pod's container translated into the runtime's :class:`~kubelite.runtime.cri.ContainerConfig`.
+
+Pure: the environment comes from :func:`kubelite.kubelet.envvars.container_env` (ConfigMap/Secret
+values through the given lookup), ``$(VAR)`` references in command and args are expanded from it, and
+the volume mounts name host paths the worker prepared (:mod:`kubelite.kubelet.volumes`). The runtime
+resolves command/args against the image's ENTRYPOINT/CMD as Kubernetes defines it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from kubelite.api.quantity import QuantityError, parse_quantity
+from kubelite.kubelet.envvars import ConfigError, Lookup, container_env, expand
+from kubelite.runtime.cri import ContainerConfig, Mount
+
+JsonDict = dict[str, Any]
+POD_UID_LABEL = "io.kubernetes.pod.uid"
+CONTAINER_NAME_LABEL = "io.kubernetes.container.name"
+ATTEMPT_LABEL = "io.kubelite.attempt"
+INIT_LABEL = "io.kubelite.init"
+
+
+def _resources(container: JsonDict) -> tuple[int, float]:
+    limits = (container.get("resources") or {}).get("limits") or {}
+    try:
+        memory = parse_quantity(limits["memory"]).value() if "memory" in limits else 0
+        cpus = parse_quantity(limits["cpu"]).milli_value() / 1000 if "cpu" in limits else 0.0
+    except QuantityError as err:
+        raise ConfigError(f"invalid resource limit: {err}") from None
+    return memory, cpus
+
+
+def _user(pod: JsonDict, container: JsonDict) -> str:
+    pod_sc = (pod.get("spec") or {}).get("securityContext") or {}
+    sc = container.get("securityContext") or {}
+    uid = sc.get("runAsUser", pod_sc.get("runAsUser"))
+    gid = sc.get("runAsGroup", pod_sc.get("runAsGroup"))
+    if uid is None:
+        return ""
+    return f"{uid}:{gid}" if gid is not None else str(uid)
+
+
+def container_config(pod: JsonDict, container: JsonDict, *, attempt: int, init: bool,
+                     services: Iterable[JsonDict], lookup: Lookup, volumes: Mapping[str, str],
+                     hosts_file: str = "", node_allocatable: Mapping[str, str] | None = None) -> ContainerConfig:
+    """The runtime config of ``container``; ``volumes`` maps each pod volume name to its host path.
+
+    Raises :class:`ConfigError` (the container's CreateContainerConfigError) for a missing ConfigMap,
+    Secret or key, an unknown volume name or a bad resource limit."""
+    meta = pod.get("metadata") or {}
+    env = dict(container_env(pod, container, services, lookup, node_allocatable))
+    mounts = []
+    for vm in container.get("volumeMounts") or []:
+        source = volumes.get(vm.get("name", ""))
+        if source is None:
+            raise ConfigError(f"cannot find volume \"{vm.get('name')}\" to mount into container "
+                              f"\"{container.get('name')}\"")
+        sub = vm.get("subPath") or ""
+        host_path = f"{source}/{sub}" if sub else source
+        mounts.append(Mount(host_path, vm.get("mountPath", ""), bool(vm.get("readOnly"))))
+    if hosts_file and not any(m.container_path == "/etc/hosts" for m in mounts):
+        mounts.append(Mount(hosts_file, "/etc/hosts"))
+    memory, cpus = _resources(container)
+    return ContainerConfig(
+        name=container.get("name", ""),
+        image=container.get("image", ""),
+        command=[expand(a, env) for a in container.get("command") or []],
+        args=[expand(a, env) for a in container.get("args") or []],
+        env=env,
+        working_dir=container.get("workingDir") or "",
+        mounts=mounts,
+        labels={POD_UID_LABEL: meta.get("uid", ""), CONTAINER_NAME_LABEL: container.get("name", ""),
+                ATTEMPT_LABEL: str(attempt), INIT_LABEL: "true" if init else "false"},
+        user=_user(pod, container),
+        tty=bool(container.get("tty")),
+        stdin=bool(container.get("stdin")),
+        memory=memory,
+        cpus=cpus,
+        attempt=attempt,
+    )

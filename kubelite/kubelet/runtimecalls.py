@@ -1,0 +1,40 @@
+"""Calls into the (synchronous) runtime from the event loop, one at a time.
+
+The engine guards its records with per-process re-entrant flocks (``kubelite.runtime.lock``) that are
+not thread-aware: two threads of one process would each think they hold the other's lock. So every
+runtime call runs on one dedicated thread, in order. The exception is the graceful stop, which mostly
+waits for a process to exit (SIGTERM, up to the grace period, SIGKILL) and takes no engine lock for a
+sandbox container: it runs on its own threads so one pod's 30 s grace period does not stall every
+other pod.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import functools
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any, TypeVar
+
+from kubelite.runtime.cri import RuntimeService
+
+T = TypeVar("T")
+
+
+class RuntimeCalls:
+    def __init__(self, runtime: RuntimeService) -> None:
+        self.runtime = runtime
+        self._serial = ThreadPoolExecutor(max_workers=1, thread_name_prefix="kubelet-runtime")
+        self._stops = ThreadPoolExecutor(max_workers=8, thread_name_prefix="kubelet-stop")
+
+    async def call(self, fn: Callable[..., T], *args: Any) -> T:
+        loop = asyncio.get_running_loop()
+        return await loop.run_in_executor(self._serial, functools.partial(fn, *args))
+
+    async def stop(self, container_id: str, grace: int) -> None:
+        loop = asyncio.get_running_loop()
+        await loop.run_in_executor(self._stops, self.runtime.stop_container, container_id, grace)
+
+    def close(self) -> None:
+        self._serial.shutdown(wait=False, cancel_futures=True)
+        self._stops.shutdown(wait=False, cancel_futures=True)

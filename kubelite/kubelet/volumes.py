@@ -1,0 +1,120 @@
+"""Pod volumes on the node: each volume becomes a host directory that containers bind-mount.
+
+Layout (under the kubelet's state directory)::
+
+    <root>/kubelet/pods/<pod uid>/
+      etc-hosts                         the pod's /etc/hosts
+      volumes/empty-dir/<name>/         emptyDir (shared by every container of the pod)
+      volumes/configmap/<name>/<key>    configMap items, rewritten at each sync (updates follow)
+      volumes/secret/<name>/<key>       secret items (decoded), mode 0600 by default
+
+``hostPath`` volumes are the host's path itself (created for ``DirectoryOrCreate``/``FileOrCreate``).
+``emptyDir`` with ``medium: Memory`` is a plain directory here (a difference from the kubelet's tmpfs).
+A missing ConfigMap or Secret that is not ``optional`` raises :class:`VolumeError`: the pod waits in
+ContainerCreating with a FailedMount event, as with Kubernetes.
+"""
+
+from __future__ import annotations
+
+import base64
+import os
+import shutil
+from collections.abc import Callable
+from typing import Any
+
+JsonDict = dict[str, Any]
+Lookup = Callable[[str, str, str], JsonDict | None]
+
+
+class VolumeError(Exception):
+    """A volume cannot be set up (its source is missing or invalid)."""
+
+
+def pod_dir(root: str, uid: str) -> str:
+    return os.path.join(root, "kubelet", "pods", uid)
+
+
+def _write_items(directory: str, data: dict[str, bytes], items: list[JsonDict] | None, mode: int) -> None:
+    os.makedirs(directory, exist_ok=True)
+    wanted: dict[str, str] = {str(i["key"]): str(i.get("path", i["key"])) for i in items} if items \
+        else {k: k for k in data}
+    written = set()
+    for key, rel in wanted.items():
+        if key not in data:
+            continue
+        path = os.path.join(directory, rel)
+        os.makedirs(os.path.dirname(path), exist_ok=True)
+        tmp = f"{path}.tmp"
+        with open(tmp, "wb") as fh:
+            fh.write(data[key])
+        os.chmod(tmp, mode)
+        os.replace(tmp, path)
+        written.add(rel)
+    for name in os.listdir(directory):
+        if name not in written and os.path.isfile(os.path.join(directory, name)):
+            os.unlink(os.path.join(directory, name))
+
+
+def _source_data(kind: str, obj: JsonDict) -> dict[str, bytes]:
+    data = {k: str(v).encode() for k, v in (obj.get("data") or {}).items()} if kind == "ConfigMap" else \
+        {k: base64.b64decode(v) for k, v in (obj.get("data") or {}).items()}
+    if kind == "ConfigMap":
+        data |= {k: base64.b64decode(v) for k, v in (obj.get("binaryData") or {}).items()}
+    else:
+        data |= {k: str(v).encode() for k, v in (obj.get("stringData") or {}).items()}
+    return data
+
+
+def _from_object(base: str, kind: str, namespace: str, source: JsonDict, lookup: Lookup, *,
+                 name: str, default_mode: int) -> str:
+    obj = lookup(kind, namespace, name)
+    directory = os.path.join(base, kind.lower(), source.get("_volume", name))
+    if obj is None:
+        if source.get("optional"):
+            os.makedirs(directory, exist_ok=True)
+            return directory
+        raise VolumeError(f'{kind.lower()} "{name}" not found')
+    _write_items(directory, _source_data(kind, obj), source.get("items"),
+                 int(source.get("defaultMode", default_mode)))
+    return directory
+
+
+def prepare_volumes(root: str, pod: JsonDict, lookup: Lookup) -> dict[str, str]:
+    """Set up every volume of ``pod`` and return volume name -> host path (blocking file I/O)."""
+    meta, spec = pod.get("metadata") or {}, pod.get("spec") or {}
+    namespace = meta.get("namespace", "default")
+    base = os.path.join(pod_dir(root, meta.get("uid", "")), "volumes")
+    out: dict[str, str] = {}
+    for vol in spec.get("volumes") or []:
+        name = vol.get("name", "")
+        if "emptyDir" in vol:
+            path = os.path.join(base, "empty-dir", name)
+            os.makedirs(path, exist_ok=True)
+            os.chmod(path, 0o777)
+        elif "hostPath" in vol:
+            hp = vol["hostPath"]
+            path = hp.get("path", "")
+            kind = hp.get("type", "")
+            if kind == "DirectoryOrCreate":
+                os.makedirs(path, exist_ok=True)
+            elif kind == "FileOrCreate" and not os.path.exists(path):
+                os.makedirs(os.path.dirname(path) or "/", exist_ok=True)
+                open(path, "a").close()
+            elif kind in ("Directory", "File", "Socket") and not os.path.exists(path):
+                raise VolumeError(f"hostPath type check failed: {path} is not a {kind}")
+        elif "configMap" in vol:
+            src = {**vol["configMap"], "_volume": name}
+            path = _from_object(base, "ConfigMap", namespace, src, lookup, name=src.get("name", ""),
+                                default_mode=0o644)
+        elif "secret" in vol:
+            src = {**vol["secret"], "_volume": name}
+            path = _from_object(base, "Secret", namespace, src, lookup, name=src.get("secretName", ""),
+                                default_mode=0o644)
+        else:
+            continue  # unsupported volume types are skipped; a mount of one fails as an unknown volume
+        out[name] = path
+    return out
+
+
+def remove_pod_dir(root: str, uid: str) -> None:
+    shutil.rmtree(pod_dir(root, uid), ignore_errors=True)
