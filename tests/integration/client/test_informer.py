@@ -207,7 +207,8 @@ async def test_transform_strips_managed_fields_before_caching(client: Client) ->
 
 async def test_cache_converges_to_the_server_under_churn_and_network_cuts(small_api: RunningApiServer) -> None:
     """Random creates/updates/deletes while the network is cut and restored and watches time out: the
-    cache must end up exactly equal to the server (same names, same resourceVersions)."""
+    cache, and the state a subscriber rebuilds from handler calls alone, must both end up exactly equal
+    to the server (same names, same resourceVersions)."""
     import random
 
     rng = random.Random(7)
@@ -219,6 +220,12 @@ async def test_cache_converges_to_the_server_under_churn_and_network_cuts(small_
         writer = direct.resource("v1", "configmaps")
         inf = Informer(via_proxy.resource("v1", "configmaps"), namespace="default", watch_timeout_seconds=1,
                        watch_backoff=Backoff(initial=0.02, maximum=0.1))
+        view: dict[str, str] = {}  # what a subscriber rebuilds from the handler calls alone
+        inf.add_event_handler(
+            lambda o: view.__setitem__(o["metadata"]["name"], o["metadata"]["resourceVersion"]),
+            lambda _o, n: view.__setitem__(n["metadata"]["name"], n["metadata"]["resourceVersion"]),
+            lambda o: view.pop(o.key.split("/")[1] if isinstance(o, DeletedFinalStateUnknown)
+                               else o["metadata"]["name"], None))
         try:
             async with running(inf):
                 assert await inf.wait_synced(10)
@@ -240,7 +247,7 @@ async def test_cache_converges_to_the_server_under_churn_and_network_cuts(small_
 
                 def converged() -> bool:
                     cached = {o["metadata"]["name"]: o["metadata"]["resourceVersion"] for o in inf.store.list()}
-                    return cached == truth
+                    return cached == truth and view == truth
 
                 await eventually(converged, within=20, what="the cache to equal the server")
         finally:
