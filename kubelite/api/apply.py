@@ -57,9 +57,22 @@ def _type_name(*objs: JsonDict | None) -> str | None:
     return None
 
 
+def _metadata(obj: JsonDict) -> JsonDict:
+    meta = obj.get("metadata")
+    if not isinstance(meta, dict):
+        meta = obj["metadata"] = {}
+    return meta
+
+
 def managed_fields(obj: JsonDict | None) -> list[Entry]:
-    entries = ((obj or {}).get("metadata") or {}).get("managedFields") or []
-    return [(dict(e), from_fields_v1(e.get("fieldsV1") or {})) for e in entries if isinstance(e, dict)]
+    meta = (obj or {}).get("metadata")
+    entries = meta.get("managedFields") if isinstance(meta, dict) else None
+    out: list[Entry] = []
+    for e in entries if isinstance(entries, list) else []:
+        if isinstance(e, dict):
+            fields = e.get("fieldsV1")
+            out.append((dict(e), from_fields_v1(fields) if isinstance(fields, dict) else set()))
+    return out
 
 
 def _identity(entry: JsonDict) -> tuple[str, str, str, str]:
@@ -242,7 +255,7 @@ def server_side_apply(
     if subresource:
         mine_entry["subresource"] = subresource
     new_entries.append((mine_entry, applied_set))
-    merged.setdefault("metadata", {})["managedFields"] = _encode(new_entries)
+    _metadata(merged)["managedFields"] = _encode(new_entries)
     return merged
 
 
@@ -288,5 +301,5 @@ def track_update(
             fresh["subresource"] = subresource
         out.append((fresh, changed))
     result = clone(new)
-    result.setdefault("metadata", {})["managedFields"] = _encode(out)
+    _metadata(result)["managedFields"] = _encode(out)
     return result

@@ -49,10 +49,12 @@ def _template_spec(obj: JsonDict, *path: str) -> None:
 
 
 def _spec(obj: JsonDict) -> JsonDict:
-    spec = obj.setdefault("spec", {})
-    if not isinstance(spec, dict):
-        raise TypeError("spec must be an object")
-    return spec
+    """The spec to default; a null spec becomes ``{}`` (as Go decodes it), any other non-object is left
+    for validation to report and defaults go to a throwaway dict."""
+    spec = obj.get("spec")
+    if spec is None:
+        spec = obj["spec"] = {}
+    return spec if isinstance(spec, dict) else {}
 
 
 def _pod(obj: JsonDict) -> None:
@@ -241,11 +243,18 @@ _DEFAULTERS: dict[tuple[str, str], Callable[[JsonDict], None]] = {
 }
 
 
+_MALFORMED = (AttributeError, TypeError, ValueError, KeyError, IndexError)
+
+
 def apply_defaults(obj: JsonDict) -> JsonDict:
     out = normalize(obj)
     fn = _DEFAULTERS.get((str(out.get("apiVersion", "")), str(out.get("kind", ""))))
     if fn is not None:
-        fn(out)
+        try:
+            fn(out)
+        except _MALFORMED:
+            # a body of the wrong shape (strict.check reports it): defaulting cannot apply
+            return normalize(obj)
     return out
 
 
@@ -254,6 +263,13 @@ _STATUS_RESET = {"Deployment", "ReplicaSet", "ReplicationController", "DaemonSet
 
 
 def prepare_for_create(obj: JsonDict) -> JsonDict:
+    try:
+        return _prepare(obj)
+    except _MALFORMED:
+        return clone(obj)
+
+
+def _prepare(obj: JsonDict) -> JsonDict:
     out = clone(obj)
     kind = out.get("kind")
     if kind == "Pod":

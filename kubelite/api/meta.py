@@ -332,8 +332,10 @@ def fill_create_meta(obj: JsonDict, now: datetime, rng: random.Random) -> JsonDi
     """A copy of ``obj`` with the fields the server owns on create: name from generateName, uid,
     creationTimestamp, generation (kinds in :data:`GENERATION_KINDS`); deletion fields cleared."""
     out = clone(obj)
-    meta = out.setdefault("metadata", {})
-    if not meta.get("name") and meta.get("generateName"):
+    meta = out.get("metadata")
+    if not isinstance(meta, dict):
+        meta = out["metadata"] = {}
+    if not meta.get("name") and isinstance(meta.get("generateName"), str) and meta["generateName"]:
         meta["name"] = generate_name(meta["generateName"], rng)
     meta["uid"] = new_uid(rng)
     meta["creationTimestamp"] = format_time(now)

@@ -70,6 +70,13 @@ DEFAULT = Printer([name_col(), col("Created At", "date", description="CreationTi
                                    "representing the server time when this object was created.")], _created_at)
 
 
+def _unprintable(printer: Printer, obj: JsonDict) -> list[Any]:
+    """Cells for an object whose shape the printer cannot read: its name, ``<unknown>`` elsewhere."""
+    meta = obj.get("metadata")
+    name = meta.get("name", "") if isinstance(meta, dict) else ""
+    return [name if c.get("format") == "name" else "<unknown>" for c in printer.columns]
+
+
 def _printer(resource: Resource | str) -> Printer:
     plural = resource.plural if isinstance(resource, Resource) else resource
     return PRINTERS.get(plural, DEFAULT)
@@ -101,7 +108,11 @@ def table_for(
     printer = _printer(resource)
     rows = []
     for obj in objects:
-        row: JsonDict = {"cells": printer.row(obj, now)}
+        try:
+            cells = printer.row(obj, now)
+        except (AttributeError, TypeError, ValueError, KeyError, IndexError):
+            cells = _unprintable(printer, obj)
+        row: JsonDict = {"cells": cells}
         if printer.conditions is not None:
             conditions = printer.conditions(obj)
             if conditions:

@@ -202,8 +202,9 @@ ENDPOINTS = Printer([
 
 
 def _slice_row(es: JsonDict, now: datetime) -> list[Cell]:
-    ports = [str(p["port"]) if p.get("port") is not None else "<unset>" for p in es.get("ports") or []]
-    addresses = [a for e in es.get("endpoints") or [] for a in (e.get("addresses") or [])]
+    ports = [str(p["port"]) if isinstance(p, dict) and p.get("port") is not None else "<unset>"
+             for p in es.get("ports") or []]
+    addresses = [a for e in es.get("endpoints") or [] if isinstance(e, dict) for a in (e.get("addresses") or [])]
     return [get(es, "metadata", "name", default=""), es.get("addressType", ""),
             ",".join(ports) or "<unset>", _join_limited(addresses, len(addresses)) or "<unset>",
             created(es, now)]

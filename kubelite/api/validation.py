@@ -30,6 +30,7 @@ from kubelite.api.meta import (
 from kubelite.api.resources import REGISTRY
 from kubelite.api.selectors import SelectorError, from_label_selector, validate_label_selector
 from kubelite.api.status import (
+    OMIT,
     FieldError,
     duplicate,
     forbidden_field,
@@ -39,6 +40,7 @@ from kubelite.api.status import (
     required,
     too_long,
 )
+from kubelite.api.strict import type_error
 from kubelite.api.validation_pod import (
     PROTOCOLS,
     is_port_name,
@@ -399,8 +401,25 @@ def validate(obj: JsonDict) -> list[FieldError]:
     errs = validate_object_meta(obj.get("metadata"), plural, namespaced)
     fn = _VALIDATORS.get(str(obj.get("kind", "")))
     if fn is not None:
-        errs += fn(obj)
+        try:
+            errs += fn(obj)
+        except _MALFORMED:
+            errs.append(_malformed(obj))
     return errs
+
+
+# The validators assume the JSON shape the schema describes (strict.check runs first in the server);
+# a body that skipped that check must still come back as field errors, never as a crash.
+_MALFORMED = (AttributeError, TypeError, ValueError, KeyError, IndexError)
+
+
+def _malformed(obj: JsonDict) -> FieldError:
+    message = type_error(obj) or "the object does not match the schema of its kind"
+    return FieldError("FieldValueTypeInvalid", "", OMIT, message)
+
+
+def _obj(value: Any) -> JsonDict:
+    return value if isinstance(value, dict) else {}
 
 
 def _immutable(old: Any, new: Any, path: str) -> list[FieldError]:
@@ -409,12 +428,22 @@ def _immutable(old: Any, new: Any, path: str) -> list[FieldError]:
 
 def validate_update(old: JsonDict, new: JsonDict) -> list[FieldError]:
     errs = validate(new)
-    old_meta, new_meta = old.get("metadata") or {}, new.get("metadata") or {}
+    try:
+        errs += _update_rules(old, new)
+    except _MALFORMED:
+        if not any(e.type == "FieldValueTypeInvalid" for e in errs):
+            errs.append(_malformed(new))
+    return errs
+
+
+def _update_rules(old: JsonDict, new: JsonDict) -> list[FieldError]:
+    errs: list[FieldError] = []
+    old_meta, new_meta = _obj(old.get("metadata")), _obj(new.get("metadata"))
     for key in ("name", "namespace", "uid", "creationTimestamp"):
         if key in old_meta and old_meta.get(key) != new_meta.get(key) and new_meta.get(key):
             errs.append(invalid_value(f"metadata.{key}", new_meta.get(key), IMMUTABLE))
     kind = new.get("kind")
-    old_spec, new_spec = old.get("spec") or {}, new.get("spec") or {}
+    old_spec, new_spec = _obj(old.get("spec")), _obj(new.get("spec"))
     if kind == "Pod":
         errs += validate_pod_spec_update(old_spec, new_spec)
     elif kind in ("Deployment", "ReplicaSet", "DaemonSet", "StatefulSet"):
