@@ -1,0 +1,81 @@
+"""The proxy's loop: Services and EndpointSlices in, kernel rules out.
+
+Informer events only mark the table dirty and wake the syncer; the syncer recomputes the whole table
+(a pure function, cheap) and hands it to the backend, which sends only the difference. A burst of
+changes costs one sync, and at least ``min_interval`` passes between syncs, as kube-proxy's
+``minSyncPeriod`` does. A failed sync is retried with backoff; live connections never see a flush.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections import defaultdict
+from typing import Any, Protocol
+
+from kubelite.base.backoff import Backoff
+from kubelite.base.clock import Clock, RealClock
+from kubelite.client.informer import Informer, InformerFactory
+from kubelite.proxy.model import service_ports
+from kubelite.proxy.rules import ProxyConfig, Table, compute
+
+log = logging.getLogger(__name__)
+JsonDict = dict[str, Any]
+SERVICE_NAME_LABEL = "kubernetes.io/service-name"
+
+
+class Backend(Protocol):
+    async def sync(self, table: Table) -> bool: ...
+
+    async def cleanup(self) -> None: ...
+
+
+class ServiceProxy:
+    def __init__(self, config: ProxyConfig, *, factory: InformerFactory, backend: Backend,
+                 clock: Clock | None = None, min_interval: float = 0.1) -> None:
+        self.config = config
+        self.backend = backend
+        self.clock = clock or RealClock()
+        self.min_interval = min_interval
+        self.services: Informer = factory.informer("v1", "services")
+        self.slices: Informer = factory.informer("discovery.k8s.io/v1", "endpointslices")
+        for inf in (self.services, self.slices):
+            inf.add_event_handler(self._dirty, lambda _old, _new: self._dirty(None), self._dirty)
+        self._wake = asyncio.Event()
+        self.syncs = 0
+
+    def _dirty(self, _obj: Any) -> None:
+        self._wake.set()
+
+    def desired(self) -> Table:
+        by_service: dict[str, list[JsonDict]] = defaultdict(list)
+        for sl in self.slices.store.list():
+            meta = sl.get("metadata") or {}
+            name = (meta.get("labels") or {}).get(SERVICE_NAME_LABEL)
+            if name:
+                by_service[f"{meta.get('namespace', '')}/{name}"].append(sl)
+        ports = []
+        for svc in self.services.store.list():
+            meta = svc.get("metadata") or {}
+            ports += service_ports(svc, by_service.get(f"{meta.get('namespace', '')}/{meta.get('name', '')}", []))
+        return compute(ports, self.config)
+
+    async def run(self) -> None:
+        await self.services.wait_synced()
+        await self.slices.wait_synced()
+        backoff = Backoff(initial=0.5, maximum=30.0)
+        self._wake.set()
+        while True:
+            await self._wake.wait()
+            self._wake.clear()
+            try:
+                await self.backend.sync(self.desired())
+                self.syncs += 1
+                backoff.reset()
+            except Exception as err:  # the kernel refused: retry the whole table later
+                delay = backoff.next_delay()
+                log.warning("proxy sync failed, retrying in %.1fs: %s", delay, err)
+                self._wake.set()
+                await self.clock.sleep(delay)
+                continue
+            await self.clock.sleep(self.min_interval)
