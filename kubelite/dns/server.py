@@ -76,6 +76,10 @@ class DNSServer:
         self._tcp: asyncio.Server | None = None
 
     @property
+    def listening(self) -> bool:
+        return self._udp is not None and self._tcp is not None
+
+    @property
     def port(self) -> int:
         """The bound port (useful when configured as 0)."""
         assert self._udp is not None
