@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import contextlib
+
 import pytest
 
 from kubelite.api.meta import format_time
+from kubelite.client import errors
 
 from .conftest import Cluster, eventually, rc_body
 
@@ -219,3 +222,39 @@ async def test_failed_creates_set_replica_failure_and_retry_with_backoff(cluster
         return c.rc.expectations.pending("doomed/stuck") == (0, 0)
 
     await eventually(not_waiting, what="failed and skipped creates to be written off")
+
+
+async def test_converges_after_random_scaling_deletes_and_relabels(cluster: Cluster) -> None:
+    import random
+
+    rng = random.Random(11)
+    c = cluster
+    rcs = c.client.resource("v1", "replicationcontrollers")
+    pods = c.client.resource("v1", "pods")
+    await rcs.create(rc_body("chaos", 3))
+    target = 3
+    for _ in range(25):
+        roll = rng.random()
+        current = await pods_of(c, "app=chaos")
+        if roll < 0.4:
+            target = rng.randrange(0, 7)
+            await rcs.scale("chaos", target)
+        elif roll < 0.7 and current:
+            victim = rng.choice(current)["metadata"]["name"]
+            with contextlib.suppress(errors.NotFoundError):
+                await pods.delete(victim)
+        elif current:
+            stray = rng.choice(current)["metadata"]["name"]
+            with contextlib.suppress(errors.NotFoundError, errors.ConflictError):
+                await pods.patch(stray, {"metadata": {"labels": {"app": "stray"}}})
+
+    async def converged() -> bool:
+        st = (await rcs.get("chaos")).get("status") or {}
+        return len(await pods_of(c, "app=chaos")) == target and st.get("replicas") == target
+
+    await eventually(converged, within=30, what=f"{target} pods")
+
+    async def strays_released() -> bool:
+        return all(not p["metadata"].get("ownerReferences") for p in await pods_of(c, "app=stray"))
+
+    await eventually(strays_released, what="relabelled pods to be released")
