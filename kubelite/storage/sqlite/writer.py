@@ -133,9 +133,9 @@ class Writer:
         try:
             if self._conn.in_transaction:
                 self._conn.execute("ROLLBACK")
-            self._rev = self._conn.execute("SELECT value FROM meta WHERE name = 'revision'").fetchone()[0]
         except sqlite3.Error:
             pass
+        self._rev = self._durable_revision(self._rev)
         err = UnavailableError(f"sqlite writer failed: {error!r}")
         self._send([(op.future, err) for op in batch], [], None)
 
@@ -169,11 +169,21 @@ class Writer:
                 conn.execute("ROLLBACK")
             except sqlite3.Error:
                 pass
-            self._rev = start_rev
+            self._rev = self._durable_revision(start_rev)
             err = UnavailableError(f"sqlite write failed: {e}")
             self._send([(op.future, err) for op in ops], [], None)
             return
         self._send(outcomes, events, None)
+
+    def _durable_revision(self, fallback: int) -> int:
+        """The revision on disk after a failed commit (normally the one before the batch; if the
+        commit reached the disk and only its report failed, the batch's own, so no revision is
+        ever handed out twice)."""
+        assert self._conn is not None
+        try:
+            return int(self._conn.execute("SELECT value FROM meta WHERE name = 'revision'").fetchone()[0])
+        except sqlite3.Error:
+            return fallback
 
     def _apply(self, conn: sqlite3.Connection, op: WriteOp) -> Event | StorageError:
         row = conn.execute(_CURRENT_FOR_WRITE, (op.key,)).fetchone()
