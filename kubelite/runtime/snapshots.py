@@ -323,6 +323,8 @@ class Snapshotter:
         path = self._key_dir(key)
         if not os.path.isdir(path):
             raise SnapshotNotFoundError(f"snapshot {key!r} not found")
+        if _is_mounted_upper(os.path.join(path, "upper")):
+            raise SnapshotError(f"snapshot {key!r} is still mounted: unmount it first")
         # Rename first so a half-removed snapshot is never seen under its key.
         doomed = self.content.tmp_name("rm")
         os.rename(path, doomed)

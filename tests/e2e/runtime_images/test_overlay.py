@@ -13,7 +13,7 @@ import pytest
 
 from kubelite.runtime.archive import load_archive, save_images
 from kubelite.runtime.images import ImageStore
-from kubelite.runtime.snapshots import Snapshotter
+from kubelite.runtime.snapshots import SnapshotError, Snapshotter
 from tests.e2e.runtime_images.conftest import is_mounted, need
 
 pytestmark = pytest.mark.e2e
@@ -56,6 +56,8 @@ def test_bootstrap_then_runc_runs_the_image(kl, root, mounts, tmp_path) -> None:
     lines = proc.stdout.splitlines()
     assert lines[0].startswith("hello from") and lines[1] == "root:x:0:0:root:/root:/bin/sh"
     assert int(lines[2]) > 50
+    with pytest.raises(SnapshotError, match="still mounted"):
+        snaps.remove(key)  # removing would delete the live container's files
     snaps.unmount(target)
     assert not is_mounted(target)
     snaps.remove(key)
