@@ -1,6 +1,8 @@
 """The list/watch resume state machine, with no event loop."""
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from kubelite.client.watchstate import Deliver, List, Wait, Watch, WatchEvent, WatchResume
 
@@ -103,3 +105,50 @@ def test_unknown_event_type_is_not_delivered() -> None:
     acts = m.event("WEIRD", obj("a", "6"))
     assert not any(isinstance(a, Deliver) for a in acts)
     assert acts[-1] == Watch("5")
+
+_INPUTS = st.lists(st.one_of(
+    st.tuples(st.sampled_from(["ADDED", "MODIFIED", "DELETED", "BOOKMARK"]), st.integers(1, 5)),
+    st.tuples(st.just("ERROR410"), st.just(0)),
+    st.tuples(st.just("ERROR500"), st.just(0)),
+    st.tuples(st.just("END"), st.just(0)),
+    st.tuples(st.just("BROKEN"), st.just(0)),
+    st.tuples(st.just("GONE"), st.just(0)),
+), max_size=60)
+
+
+@given(_INPUTS)
+def test_resume_invariants(inputs: list[tuple[str, int]]) -> None:
+    """Whatever happens: every Watch resumes from the newest version seen since the last list, only
+    object events are delivered, a relist is asked for exactly when the server said 410, and versions
+    never go backwards between relists."""
+    m = WatchResume()
+    m.start()
+    rv = 100
+    m.listed(str(rv))
+    newest = rv
+    for kind, step in inputs:
+        if kind in ("ADDED", "MODIFIED", "DELETED", "BOOKMARK"):
+            rv += step
+            acts = m.event(kind, obj("x", str(rv)))
+            newest = rv
+            assert acts == ([] if kind == "BOOKMARK" else [Deliver(WatchEvent(kind, obj("x", str(rv))))])
+        elif kind == "ERROR410":
+            assert m.event("ERROR", {"code": 410, "reason": "Expired"}) == [List()]
+            rv += 10
+            assert m.listed(str(rv)) == [Watch(str(rv))]
+            newest = rv
+        elif kind == "GONE":
+            assert m.watch_failed(gone=True) == [List()]
+            rv += 10
+            m.listed(str(rv))
+            newest = rv
+        else:
+            if kind == "ERROR500":
+                acts = m.event("ERROR", {"code": 500, "reason": "InternalError"})
+            elif kind == "END":
+                acts = m.stream_ended()
+            else:
+                acts = m.watch_failed(gone=False)
+            assert acts[-1] == Watch(str(newest))
+            assert not any(isinstance(a, (Deliver, List)) for a in acts)
+        assert int(m.resource_version) == newest
