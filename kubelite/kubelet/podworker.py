@@ -1,0 +1,369 @@
+"""Pod workers: make the runtime run the pods bound to this node, and report what runs.
+
+A level-triggered reconciler keyed by ``namespace/name``. Event handlers only enqueue; :meth:`sync`
+re-reads the pod from the informer (field selector ``spec.nodeName=<node>``) and the runtime (the pod's
+sandboxes and containers, found by label, so a restarted agent adopts what already runs and never
+starts duplicates), asks :func:`kubelite.kubelet.podplan.plan` what to do, does it, and writes the
+status :func:`~kubelite.kubelet.podplan.pod_status` computes. Containers exit without any API event,
+so a live pod is re-synced every ``resync`` seconds (our PLEG), and a container in backoff when its
+backoff ends.
+
+Failures are said explicitly: a pull, configuration or start error is remembered per container, shown
+as its waiting reason and recorded as an Event, and retried under the container's backoff
+(``KeyedBackoff(10, 300, 600)``: 10 s doubling to 5 min, reset after 10 min). API failures are
+transient: the key is requeued with rate limiting.
+
+Deletion: a pod with ``deletionTimestamp`` is stopped (STOPSIGNAL or SIGTERM, then SIGKILL after the
+grace period), its sandbox removed, then the pod object is deleted for good (grace period 0, the pod's
+uid as precondition). A sandbox whose pod is gone or has another uid is removed.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import copy
+import logging
+import os
+from dataclasses import dataclass
+from typing import Any
+
+from kubelite.base.backoff import KeyedBackoff
+from kubelite.base.clock import Clock, RealClock
+from kubelite.client.errors import ApiError, ConflictError, NotFoundError, TransportError
+from kubelite.client.events import EventRecorder
+from kubelite.client.informer import InformerFactory
+from kubelite.client.rest import Client
+from kubelite.client.store import DeletedFinalStateUnknown, meta_namespace_key
+from kubelite.client.workqueue import ShutDownError, WorkQueue
+from kubelite.kubelet import podplan
+from kubelite.kubelet.containerspec import ATTEMPT_LABEL, container_config
+from kubelite.kubelet.dnsconfig import ResolvConf, pod_hosts_file, pod_resolv_conf
+from kubelite.kubelet.envvars import ConfigError
+from kubelite.kubelet.podplan import CreateSandbox, Observed, ObservedContainer, RemoveContainer, StartContainer
+from kubelite.kubelet.runtimecalls import RuntimeCalls
+from kubelite.kubelet.volumes import VolumeError, pod_dir, prepare_volumes, remove_pod_dir
+from kubelite.runtime.container_errors import ContainerError
+from kubelite.runtime.cri import (
+    CONTAINER_CREATED,
+    CONTAINER_EXITED,
+    CONTAINER_RUNNING,
+    SANDBOX_READY,
+    RuntimeService,
+    SandboxConfig,
+    SandboxStatus,
+)
+
+log = logging.getLogger(__name__)
+JsonDict = dict[str, Any]
+NAME_LABEL = "io.kubernetes.pod.name"
+NAMESPACE_LABEL = "io.kubernetes.pod.namespace"
+UID_LABEL = "io.kubernetes.pod.uid"
+DEFAULT_GRACE = 30
+
+
+@dataclass(frozen=True)
+class KubeletConfig:
+    node_name: str
+    root: str = "/var/lib/kubelite"
+    host_ip: str = "127.0.0.1"
+    cluster_dns: tuple[str, ...] = ()
+    cluster_domain: str = "cluster.local"
+    workers: int = 4
+    resync: float = 1.0
+
+
+def _ts(clock: Clock) -> str:
+    return clock.now().strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def _pod_of(obj: Any) -> JsonDict:
+    return obj.obj if isinstance(obj, DeletedFinalStateUnknown) else obj
+
+
+def _default_pull_policy(image: str) -> str:
+    tail = image.rsplit("/", 1)[-1]
+    if "@" in tail:
+        return "IfNotPresent"
+    return "Always" if ":" not in tail or tail.endswith(":latest") else "IfNotPresent"
+
+
+class PodWorkers:
+    """Runs this node's pods on ``runtime``; informers are started by the caller (a shared factory)."""
+
+    def __init__(self, config: KubeletConfig, *, client: Client, informers: InformerFactory,
+                 runtime: RuntimeService, clock: Clock | None = None, events: EventRecorder | None = None) -> None:
+        self.config = config
+        self.client = client
+        self.clock: Clock = clock or RealClock()
+        self.runtime = runtime
+        self.calls = RuntimeCalls(runtime)
+        self.events = events or EventRecorder(client, "kubelet", host=config.node_name, clock=self.clock)
+        self.queue = WorkQueue("kubelet-pods", clock=self.clock)
+        self.pods = informers.informer("v1", "pods", field_selector=f"spec.nodeName={config.node_name}")
+        self.services = informers.informer("v1", "services")
+        self.configmaps = informers.informer("v1", "configmaps")
+        self.secrets = informers.informer("v1", "secrets")
+        self.pods.add_event_handler(self._enqueue, lambda _old, new: self._enqueue(new),
+                                    lambda obj: self._enqueue(_pod_of(obj)))
+        self.backoff = KeyedBackoff(10, 300, 600)
+        self.failures: dict[str, dict[str, podplan.Failure]] = {}  # pod uid -> container -> failure
+        self.api = client.resource("v1", "pods")
+        self._host_resolv = ResolvConf()
+
+    # --- plumbing ----------------------------------------------------------------------------------
+
+    def _enqueue(self, pod: JsonDict) -> None:
+        self.queue.add(meta_namespace_key(pod))
+
+    def _lookup(self, kind: str, namespace: str, name: str) -> JsonDict | None:
+        informer = self.configmaps if kind == "ConfigMap" else self.secrets
+        return informer.get(name, namespace)
+
+    async def run(self) -> None:
+        """Adopt what already runs, then work until cancelled (the informers must be started)."""
+        self._host_resolv = ResolvConf.parse(await asyncio.to_thread(_read_file, "/etc/resolv.conf"))
+        await asyncio.gather(self.pods.wait_synced(), self.services.wait_synced(),
+                             self.configmaps.wait_synced(), self.secrets.wait_synced())
+        for sb in await self.calls.call(self.runtime.list_pod_sandboxes, None):
+            if sb.labels.get(NAME_LABEL):
+                self.queue.add(f"{sb.labels.get(NAMESPACE_LABEL, 'default')}/{sb.labels[NAME_LABEL]}")
+        try:
+            async with asyncio.TaskGroup() as tg:
+                for i in range(self.config.workers):
+                    tg.create_task(self._worker(), name=f"pod-worker-{i}")
+        finally:
+            self.calls.close()
+
+    async def _worker(self) -> None:
+        while True:
+            try:
+                key = await self.queue.get()
+            except ShutDownError:
+                return
+            try:
+                await self.sync(key)
+                self.queue.forget(key)
+            except (ApiError, TransportError, ContainerError) as err:
+                log.warning("pod sync failed", extra={"pod": key, "error": str(err)})
+                self.queue.add_rate_limited(key)
+            except Exception:
+                log.exception("pod sync crashed", extra={"pod": key})
+                self.queue.add_rate_limited(key)
+            finally:
+                self.queue.done(key)
+
+    # --- sync --------------------------------------------------------------------------------------
+
+    async def sync(self, key: str) -> None:
+        namespace, _, name = key.partition("/")
+        pod = self.pods.get(name, namespace)
+        sandboxes = await self.calls.call(self.runtime.list_pod_sandboxes,
+                                          {NAME_LABEL: name, NAMESPACE_LABEL: namespace})
+        if pod is None or (pod.get("spec") or {}).get("nodeName") != self.config.node_name:
+            for sb in sandboxes:
+                await self._remove_sandbox(sb, grace=0)
+            return
+        uid = (pod.get("metadata") or {}).get("uid", "")
+        for sb in sandboxes:
+            if sb.uid != uid or sb.state != SANDBOX_READY:
+                await self._remove_sandbox(sb, grace=0)
+        mine = [sb for sb in sandboxes if sb.uid == uid and sb.state == SANDBOX_READY]
+        if (pod.get("metadata") or {}).get("deletionTimestamp"):
+            await self._terminate(pod, mine)
+            return
+        sandbox = mine[0] if mine else None
+        observed = await self._observe(sandbox)
+        result = self._plan(pod, observed)
+        if any(isinstance(a, CreateSandbox) for a in result.actions):
+            sandbox = await self._create_sandbox(pod)
+            observed = await self._observe(sandbox)
+            result = self._plan(pod, observed)
+        acted = False
+        for action in result.actions:
+            if isinstance(action, StartContainer) and sandbox is not None:
+                await self._start(pod, sandbox, action)
+                acted = True
+            elif isinstance(action, RemoveContainer):
+                await self.calls.call(self.runtime.remove_container, action.id)
+        if acted:
+            observed = await self._observe(sandbox)
+            result = self._plan(pod, observed)
+        status = podplan.pod_status(pod, result, observed, self.config.host_ip, _ts(self.clock))
+        await self._write_status(pod, status)
+        if status["phase"] in ("Succeeded", "Failed"):
+            return
+        # Our PLEG: exits and backoff ends raise no API event, so a live pod is looked at again soon.
+        self.queue.add_after(key, self.config.resync)
+
+    def _plan(self, pod: JsonDict, observed: Observed) -> podplan.Plan:
+        uid = (pod.get("metadata") or {}).get("uid", "")
+        now = self.clock.monotonic()
+        return podplan.plan(pod, observed, self.failures.get(uid, {}),
+                            in_backoff=lambda name: self.backoff.in_backoff(f"{uid}/{name}", now))
+
+    async def _observe(self, sandbox: SandboxStatus | None) -> Observed:
+        if sandbox is None:
+            return Observed()
+        found = []
+        for c in await self.calls.call(self.runtime.list_containers, sandbox.id, None):
+            state = {CONTAINER_RUNNING: podplan.RUNNING, CONTAINER_EXITED: podplan.EXITED,
+                     CONTAINER_CREATED: podplan.CREATED}.get(c.state, podplan.EXITED)
+            found.append(ObservedContainer(
+                id=c.id, name=c.name, attempt=int(c.labels.get(ATTEMPT_LABEL, "0") or 0), state=state,
+                exit_code=c.exit_code, reason=c.reason, message=c.message if state == podplan.EXITED else "",
+                started_at=c.started_at, finished_at=c.finished_at, image_id=c.image_id))
+        return Observed(sandbox_id=sandbox.id, pod_ip=sandbox.ip, containers=tuple(found))
+
+    # --- actions -----------------------------------------------------------------------------------
+
+    async def _create_sandbox(self, pod: JsonDict) -> SandboxStatus | None:
+        meta, spec = pod.get("metadata") or {}, pod.get("spec") or {}
+        resolv = pod_resolv_conf(pod, self._host_resolv, list(self.config.cluster_dns), self.config.cluster_domain)
+        config = SandboxConfig(
+            name=meta.get("name", ""), namespace=meta.get("namespace", "default"), uid=meta.get("uid", ""),
+            hostname=(spec.get("hostname") or meta.get("name", ""))[:63],
+            labels={k: v for k, v in (meta.get("labels") or {}).items() if isinstance(v, str)},
+            resolv_conf=resolv.render(), network="host" if spec.get("hostNetwork") else "bridge")
+        try:
+            sid = await self.calls.call(self.runtime.run_pod_sandbox, config)
+        except ContainerError as err:
+            self.events.emit(pod, "Warning", "FailedCreatePodSandBox", f"Failed to create pod sandbox: {err}")
+            raise
+        sandbox = await self.calls.call(self.runtime.pod_sandbox_status, sid)
+        if not spec.get("hostNetwork"):
+            path = os.path.join(pod_dir(self.config.root, meta.get("uid", "")), "etc-hosts")
+            text = pod_hosts_file(pod, [sandbox.ip] if sandbox.ip else [], self.config.cluster_domain)
+            await asyncio.to_thread(_write_file, path, text)
+        log.info("pod sandbox created", extra={"pod": f"{config.namespace}/{config.name}", "ip": sandbox.ip})
+        return sandbox
+
+    async def _ensure_image(self, pod: JsonDict, container: JsonDict) -> str | None:
+        """The image's failure reason, or None when the image is there (pulled if the policy says so)."""
+        image = container.get("image", "")
+        policy = container.get("imagePullPolicy") or _default_pull_policy(image)
+        # Always is honoured as IfNotPresent when the node holds the image: images built or loaded on
+        # this node are usable at once (issue 9), and the engine resolves tags locally first.
+        if await self.calls.call(self.runtime.image_status, image) is not None:
+            return None
+        if policy == "Never":
+            message = f'Container image "{image}" is not present with pull policy of Never'
+            self.events.emit(pod, "Warning", "ErrImageNeverPull", message)
+            return "ErrImageNeverPull:" + message
+        self.events.emit(pod, "Normal", "Pulling", f'Pulling image "{image}"')
+        try:
+            await self.calls.call(self.runtime.pull_image, image)
+        except ContainerError as err:
+            message = f'Failed to pull image "{image}": {err}'
+            self.events.emit(pod, "Warning", "Failed", message)
+            return "ErrImagePull:" + message
+        self.events.emit(pod, "Normal", "Pulled", f'Successfully pulled image "{image}"')
+        return None
+
+    def _fail(self, pod: JsonDict, name: str, reason: str, message: str) -> None:
+        uid = (pod.get("metadata") or {}).get("uid", "")
+        self.failures.setdefault(uid, {})[name] = (reason, message)
+        self.backoff.next(f"{uid}/{name}", self.clock.monotonic())
+        log.info("container failed to start", extra={"pod": meta_namespace_key(pod), "container": name,
+                                                      "reason": reason})
+
+    async def _start(self, pod: JsonDict, sandbox: SandboxStatus, action: StartContainer) -> None:
+        meta, spec = pod.get("metadata") or {}, pod.get("spec") or {}
+        uid = meta.get("uid", "")
+        pool = spec.get("initContainers") if action.init else spec.get("containers")
+        container = next((c for c in pool or [] if c.get("name") == action.name), None)
+        if container is None:
+            return
+        if action.restart:
+            self.backoff.next(f"{uid}/{action.name}", self.clock.monotonic())
+        failed = await self._ensure_image(pod, container)
+        if failed is not None:
+            reason, _, message = failed.partition(":")
+            self._fail(pod, action.name, reason, message)
+            return
+        try:
+            volumes = await asyncio.to_thread(prepare_volumes, self.config.root, pod, self._lookup)
+        except (VolumeError, OSError) as err:
+            self.events.emit(pod, "Warning", "FailedMount", f"MountVolume.SetUp failed: {err}")
+            self._fail(pod, action.name, "ContainerCreating", "")
+            return
+        hosts = "" if spec.get("hostNetwork") else os.path.join(pod_dir(self.config.root, uid), "etc-hosts")
+        try:
+            config = container_config(pod, container, attempt=action.attempt, init=action.init,
+                                      services=self.services.store.list(), lookup=self._lookup,
+                                      volumes=volumes, hosts_file=hosts if sandbox.ip else "")
+        except ConfigError as err:
+            self.events.emit(pod, "Warning", "Failed", f"Error: {err}")
+            self._fail(pod, action.name, "CreateContainerConfigError", str(err))
+            return
+        try:
+            cid = await self.calls.call(self.runtime.create_container, sandbox.id, config)
+        except ContainerError as err:
+            self.events.emit(pod, "Warning", "Failed", f"Error: {err}")
+            self._fail(pod, action.name, "CreateContainerError", str(err))
+            return
+        self.events.emit(pod, "Normal", "Created", f"Created container {action.name}")
+        try:
+            await self.calls.call(self.runtime.start_container, cid)
+        except ContainerError as err:
+            self.events.emit(pod, "Warning", "Failed", f"Error: failed to start container \"{action.name}\": {err}")
+            self._fail(pod, action.name, "RunContainerError", str(err))
+            return
+        self.failures.get(uid, {}).pop(action.name, None)
+        self.events.emit(pod, "Normal", "Started", f"Started container {action.name}")
+
+    async def _remove_sandbox(self, sandbox: SandboxStatus, *, grace: int) -> None:
+        containers = await self.calls.call(self.runtime.list_containers, sandbox.id, None)
+        await asyncio.gather(*(self.calls.stop(c.id, grace) for c in containers if c.state == CONTAINER_RUNNING),
+                             return_exceptions=True)
+        await self.calls.call(self.runtime.remove_pod_sandbox, sandbox.id)
+        await asyncio.to_thread(remove_pod_dir, self.config.root, sandbox.uid)
+        self.failures.pop(sandbox.uid, None)
+        log.info("pod sandbox removed", extra={"pod": f"{sandbox.namespace}/{sandbox.name}"})
+
+    async def _terminate(self, pod: JsonDict, sandboxes: list[SandboxStatus]) -> None:
+        meta, spec = pod.get("metadata") or {}, pod.get("spec") or {}
+        grace = meta.get("deletionGracePeriodSeconds")
+        if grace is None:
+            grace = spec.get("terminationGracePeriodSeconds", DEFAULT_GRACE)
+        for sb in sandboxes:
+            for c in await self.calls.call(self.runtime.list_containers, sb.id, None):
+                if c.state == CONTAINER_RUNNING:
+                    self.events.emit(pod, "Normal", "Killing", f"Stopping container {c.name}")
+            await self._remove_sandbox(sb, grace=max(0, int(grace)))
+        for name in [c.get("name") for c in [*(spec.get("initContainers") or []), *(spec.get("containers") or [])]]:
+            self.backoff.forget(f"{meta.get('uid')}/{name}")
+        with contextlib.suppress(NotFoundError, ConflictError):
+            await self.api.delete(meta.get("name", ""), meta.get("namespace"), grace_period_seconds=0,
+                                  uid=meta.get("uid"))
+
+    async def _write_status(self, pod: JsonDict, status: JsonDict) -> None:
+        current = pod.get("status") or {}
+        if all(current.get(k) == v for k, v in status.items()):
+            return
+        body = copy.deepcopy(pod)  # the informer's object is shared: never mutate it
+        body["status"] = {**current, **status}
+        try:
+            await self.api.update_status(body)
+        except ConflictError:
+            fresh = await self.api.get(pod["metadata"]["name"], pod["metadata"].get("namespace"))
+            if fresh["metadata"].get("uid") != pod["metadata"].get("uid"):
+                return
+            fresh["status"] = {**(fresh.get("status") or {}), **status}
+            await self.api.update_status(fresh)
+
+
+def _write_file(path: str, text: str) -> None:
+    os.makedirs(os.path.dirname(path), exist_ok=True)
+    tmp = path + ".tmp"
+    with open(tmp, "w") as fh:
+        fh.write(text)
+    os.replace(tmp, path)
+
+
+def _read_file(path: str) -> str:
+    try:
+        with open(path) as fh:
+            return fh.read()
+    except OSError:
+        return ""

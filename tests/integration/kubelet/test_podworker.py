@@ -1,0 +1,158 @@
+"""Pod workers against a real in-process API server and the verified fake runtime: pods run and report
+status, failures become waiting reasons, deletion is graceful and final, a restart adopts containers."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from kubelite.client.errors import NotFoundError
+from kubelite.client.informer import InformerFactory
+from kubelite.client.rest import Client
+from kubelite.kubelet.podworker import KubeletConfig, PodWorkers
+from kubelite.runtime.cri import CONTAINER_RUNNING
+from kubelite.testing.apiserver import running_apiserver
+from kubelite.testing.fake_runtime import FakeRuntime
+from kubelite.testing.wait import eventually
+
+pytestmark = pytest.mark.integration
+NODE = "node-a"
+
+
+@dataclass
+class Harness:
+    client: Client
+    runtime: FakeRuntime
+    tmp: Path
+
+    async def pod(self, name: str, **spec: Any) -> dict[str, Any]:
+        body = {"apiVersion": "v1", "kind": "Pod", "metadata": {"name": name},
+                "spec": {"nodeName": NODE, "terminationGracePeriodSeconds": 1, **spec}}
+        created: dict[str, Any] = await self.client.resource("v1", "pods").create(body, "default")
+        return created
+
+    async def status(self, name: str) -> dict[str, Any]:
+        pod = await self.client.resource("v1", "pods").get(name, "default")
+        return pod.get("status") or {}
+
+
+@contextlib.asynccontextmanager
+async def kubelet(client: Client, runtime: FakeRuntime, tmp: Path) -> AsyncIterator[PodWorkers]:
+    factory = InformerFactory(client)
+    workers = PodWorkers(KubeletConfig(node_name=NODE, root=str(tmp), host_ip="192.0.2.10", resync=0.2),
+                         client=client, informers=factory, runtime=runtime)
+    async with asyncio.TaskGroup() as tg:
+        tasks = factory.start(tg)
+        tasks.append(tg.create_task(workers.run()))
+        try:
+            yield workers
+        finally:
+            workers.queue.shut_down()
+            for t in tasks:
+                t.cancel()
+
+
+@pytest.fixture
+async def harness(tmp_path: Path) -> AsyncIterator[Harness]:
+    async with running_apiserver(tmp_path) as api, Client.from_kubeconfig(api.kubeconfig) as client:
+        (tmp_path / "logs").mkdir()
+        runtime = FakeRuntime({"busybox": {"Cmd": ["sh"]}}, log_dir=str(tmp_path / "logs"))
+        yield Harness(client, runtime, tmp_path)
+
+
+def waiting_reason(status: dict[str, Any], index: int = 0) -> str:
+    statuses = status.get("containerStatuses") or []
+    if len(statuses) <= index:
+        return ""
+    return str(((statuses[index].get("state") or {}).get("waiting") or {}).get("reason", ""))
+
+
+async def test_pod_runs_is_deleted_and_adopted_after_restart(harness: Harness) -> None:
+    async with kubelet(harness.client, harness.runtime, harness.tmp):
+        await harness.pod("web", containers=[{"name": "a", "image": "busybox", "command": ["sleep", "1000"]},
+                                             {"name": "b", "image": "busybox", "args": ["sleep", "9"]}])
+
+        async def running() -> bool:
+            s = await harness.status("web")
+            return s.get("phase") == "Running" and all(c["ready"] for c in s.get("containerStatuses") or [{}])
+
+        await eventually(running, "the pod running and ready")
+        status = await harness.status("web")
+        assert status["podIP"].startswith("10.88.") and status["hostIP"] == "192.0.2.10"
+        assert {c["type"]: c["status"] for c in status["conditions"]}["Ready"] == "True"
+        first = status["containerStatuses"][0]
+        assert first["containerID"].startswith("kubelite://") and first["imageID"].startswith("sha256:")
+        assert first["restartCount"] == 0 and "running" in first["state"]
+        assert status["startTime"]
+    ids = {c.status.id for c in harness.runtime.containers.values()}
+
+    # A new agent on the same runtime adopts: same containers, nothing duplicated.
+    async with kubelet(harness.client, harness.runtime, harness.tmp) as workers:
+        # The new agent acts on what runs: a container that exits is restarted once, "a" is untouched.
+        await eventually(lambda: len(workers.pods.store.list()) == 1, "the informer synced")
+        b = next(c for c in harness.runtime.containers.values() if c.status.name == "b")
+        harness.runtime.stop_container(b.status.id, 0)
+
+        async def restarted() -> bool:
+            s = await harness.status("web")
+            return [c["restartCount"] for c in s["containerStatuses"]] == [0, 1] and s["phase"] == "Running"
+
+        await eventually(restarted, "b restarted by the adopting agent")
+        now = {c.status.id for c in harness.runtime.containers.values()}
+        assert ids < now and len(now) == 3
+        live = [c for c in harness.runtime.containers.values() if c.status.state == CONTAINER_RUNNING]
+        assert sorted(c.status.name for c in live) == ["a", "b"]
+
+        await harness.client.resource("v1", "pods").delete("web", "default")
+
+        async def gone() -> bool:
+            try:
+                await harness.client.resource("v1", "pods").get("web", "default")
+            except NotFoundError:
+                return True
+            return False
+
+        await eventually(gone, "the pod deleted for good")
+        assert not harness.runtime.sandboxes
+        assert all(c.status.state != CONTAINER_RUNNING for c in harness.runtime.containers.values())
+
+
+async def test_failures_become_waiting_reasons(harness: Harness) -> None:
+    async with kubelet(harness.client, harness.runtime, harness.tmp):
+        await harness.pod("noimage", containers=[{"name": "c", "image": "nosuch:1.0"}])
+        await harness.pod("nocfg", containers=[{"name": "c", "image": "busybox", "command": ["sleep", "1"],
+                                                "env": [{"name": "X", "valueFrom": {"configMapKeyRef": {
+                                                    "name": "missing", "key": "k"}}}]}])
+        await harness.pod("badcmd", restartPolicy="Never",
+                          containers=[{"name": "c", "image": "busybox", "command": ["/no/such/binary"]}])
+        await harness.pod("crash", containers=[{"name": "c", "image": "busybox", "command": ["sh", "-c", "exit 3"]}])
+
+        async def reason(name: str, *wanted: str) -> bool:
+            return waiting_reason(await harness.status(name)) in wanted
+
+        await eventually(lambda: reason("noimage", "ErrImagePull", "ImagePullBackOff"), "ErrImagePull")
+        await eventually(lambda: reason("nocfg", "CreateContainerConfigError"), "CreateContainerConfigError")
+
+        async def start_error() -> bool:
+            s = await harness.status("badcmd")
+            state = (s.get("containerStatuses") or [{}])[0].get("state") or {}
+            return s.get("phase") == "Failed" and (state.get("terminated") or {}).get("reason") == "StartError"
+
+        await eventually(start_error, "the Never pod failed with StartError")
+
+        async def crash_loop() -> bool:
+            s = await harness.status("crash")
+            cs = (s.get("containerStatuses") or [{}])[0]
+            return waiting_reason(s) == "CrashLoopBackOff" and cs.get("restartCount", 0) >= 1 \
+                and cs["lastState"]["terminated"]["exitCode"] == 3
+
+        await eventually(crash_loop, "CrashLoopBackOff after a restart")
+        events = await harness.client.resource("v1", "events").list("default")
+        reasons = {e["reason"] for e in events["items"]}
+        assert {"Failed", "Created", "Started"} <= reasons
