@@ -6,6 +6,8 @@ import asyncio
 from collections.abc import Sequence
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from kubelite.storage.interface import Event, EventType, KeyValue, UnavailableError
 from kubelite.storage.watch import WatchHub, watch_from
@@ -95,3 +97,38 @@ async def test_a_watcher_that_overflows_catches_up_from_history_without_gaps() -
     assert got == list(range(2, 21))
     assert reads > 2  # went back to history after the overflow
     assert len(hub) == 1  # and re-joined the live feed
+
+
+@settings(max_examples=60, deadline=None)
+@given(steps=st.lists(st.tuples(st.booleans(), st.integers(1, 12)), min_size=1, max_size=25),
+       max_buffer=st.integers(1, 6), page=st.integers(1, 5))
+def test_any_interleaving_of_commits_and_reads_is_gap_free(
+        steps: list[tuple[bool, int]], max_buffer: int, page: int) -> None:
+    """Commits and reads in any order, with tiny buffers and history pages: the watcher sees every
+    revision exactly once, in order."""
+
+    async def run() -> None:
+        hub = WatchHub(max_buffer=max_buffer)
+        log: list[Event] = []
+
+        async def read(prefix: str, after: int) -> Sequence[Event]:
+            return [e for e in log if e.revision > after][:page]
+
+        it = watch_from(hub, "/", 0, read)
+        seen: list[int] = []
+        for is_commit, n in steps:
+            if is_commit:
+                for _ in range(n):
+                    log.append(ev("/k", len(log) + 1))
+                    hub.publish([log[-1]])
+            else:
+                for _ in range(min(n, len(log) - len(seen))):
+                    async with asyncio.timeout(5):
+                        seen.append((await it.__anext__()).revision)
+        while len(seen) < len(log):
+            async with asyncio.timeout(5):
+                seen.append((await it.__anext__()).revision)
+        assert seen == list(range(1, len(log) + 1))
+        await it.aclose()  # type: ignore[attr-defined]
+
+    asyncio.run(run())
