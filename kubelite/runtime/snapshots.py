@@ -23,7 +23,8 @@ Contract (others code against it; names are stable):
 - ``Snapshotter(root, kernel=None)``; ``kernel`` is the mount seam (:class:`MountKernel`), the real
   one by default.
 - ``prepare(key, image) -> Mounts``: unpack the image's layers if needed and make ``active/<key>``;
-  ``Mounts.lowerdirs`` (top first), ``.upperdir``, ``.workdir``. Raises :class:`SnapshotExistsError`.
+  ``Mounts.lowerdirs`` (top first), ``.upperdir``, ``.workdir``. Raises :class:`SnapshotExistsError`,
+  or :class:`BadLayerError` (one line, e.g. a hostile layer of a pulled image).
   ``image`` is anything with ``.id``, ``.layers`` (descriptors) and ``.diff_ids``
   (:class:`kubelite.runtime.images.Image`).
 - ``mount(mounts, target)`` / ``unmount(target)``: the overlay mount of a prepared snapshot.
@@ -75,6 +76,13 @@ class SnapshotExistsError(SnapshotError, FileExistsError):
 
 class MountError(SnapshotError, OSError):
     pass
+
+
+class BadLayerError(SnapshotError, ValueError):
+    """A layer of the image cannot be unpacked: unsafe, malformed, missing or not what the config says.
+
+    Permanent: the image is bad (e.g. a hostile layer pulled from a registry); the message is one line.
+    """
 
 
 class ImageLike(Protocol):
@@ -185,15 +193,19 @@ class Snapshotter:
         return chains
 
     def _unpack(self, chain: str, diff_id: str, desc: Descriptor, parent: str | None) -> None:
-        from kubelite.runtime.layers import unpack_layer
+        from kubelite.runtime.content import ContentError
+        from kubelite.runtime.layers import LayerError, unpack_layer
 
         tmp = self.content.tmp_name("unpack")
         os.makedirs(tmp)
         try:
-            with self.content.open(desc.digest) as fh:
-                result = unpack_layer(fh, os.path.join(tmp, "fs"), whiteouts="overlay")
+            try:
+                with self.content.open(desc.digest) as fh:
+                    result = unpack_layer(fh, os.path.join(tmp, "fs"), whiteouts="overlay")
+            except (LayerError, ContentError) as err:
+                raise BadLayerError(f"layer {desc.digest}: {err}") from err
             if result.diff_id != diff_id:
-                raise SnapshotError(
+                raise BadLayerError(
                     f"layer {desc.digest} does not match the image config: diff id {result.diff_id}, "
                     f"config says {diff_id}")
             _write_json(os.path.join(tmp, "meta.json"), {"chain_id": chain, "diff_id": diff_id,

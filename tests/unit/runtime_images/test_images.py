@@ -161,3 +161,24 @@ def test_commit_diff_adopts_an_unmounted_upper(tmp_path) -> None:
 
         assert unpack_layer(fh, str(tmp_path / "check"), same_owner=False).diff_id == layer.diff_id
     assert (tmp_path / "check" / "built").read_text() == "yes"
+
+
+def test_a_hostile_layer_fails_prepare_with_one_line(tmp_path) -> None:
+    """As a registry pull would store it: registered without unpacking, refused when first used."""
+    import gzip
+
+    from kubelite.runtime.snapshots import BadLayerError
+    from tests.unit.runtime_images.tarbuild import make_tar
+
+    store = ImageStore(str(tmp_path / "root"))
+    snaps = Snapshotter(store.root, kernel=RecordingMounts())
+    evil = make_tar([("file", "../../evil", b"x")])
+    blob = store.content.write(evil)
+    diff = "sha256:" + hashlib.sha256(gzip.decompress(evil)).hexdigest()
+    image = store.create([Descriptor("application/vnd.oci.image.layer.v1.tar+gzip", blob.digest, blob.size)],
+                         [diff], names=["evil:1"])
+    with pytest.raises(BadLayerError, match=r"layer sha256:[0-9a-f]{64}: refusing path with '\.\.'") as info:
+        snaps.prepare("c1", image)
+    assert isinstance(info.value, ValueError) and "\n" not in str(info.value)
+    assert snaps.active() == [] and list(snaps.layer_chains()) == []
+    assert os.listdir(store.content.tmp_dir) == []
