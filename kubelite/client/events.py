@@ -257,7 +257,11 @@ class EventRecorder:
         previous one's result, so events are written strictly one after another."""
         while self._pending:
             ev, args, fut = self._pending.popleft()
-            written = await self._write(ev, *args)
+            try:
+                written = await self._write(ev, *args)
+            except Exception as err:  # e.g. the client was closed under us: never crash the writer
+                log.warning("event not recorded", extra={"reason": args[2], "error": repr(err)})
+                written = None
             if fut is not None and not fut.done():
                 fut.set_result(written)
 
