@@ -1,0 +1,47 @@
+"""``kubelite agent``: run this machine as a worker node of a cluster (the kubelet)."""
+
+from __future__ import annotations
+
+import argparse
+import os
+from pathlib import Path
+
+from kubelite.cli.errors import CLIError
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--kubeconfig", default=os.environ.get("KUBECONFIG", str(Path.home() / ".kube/config")),
+                        help="how to reach the API server")
+    parser.add_argument("--node-name", default="", help="the Node's name (default: the hostname)")
+    parser.add_argument("--pod-cidr", default="", help="the node's pod CIDR, recorded on the Node")
+    parser.add_argument("--cluster-dns", action="append", default=[],
+                        help="nameserver for ClusterFirst pods (repeatable; default: the host's resolv.conf)")
+    parser.add_argument("--cluster-domain", default="cluster.local")
+    parser.add_argument("--workers", type=int, default=4, help="pods synced at once")
+
+
+def run(args: argparse.Namespace) -> int:
+    import asyncio
+
+    from kubelite.base.log import setup_logging
+    from kubelite.client.rest import Client
+    from kubelite.daemons.agent import AgentConfig, run_agent
+
+    if not Path(args.kubeconfig).exists():
+        raise CLIError(f"kubeconfig not found: {args.kubeconfig} (pass --kubeconfig)")
+    if os.geteuid() != 0:
+        raise CLIError("kubelite agent runs containers: it must run as root")
+    setup_logging(debug=bool(getattr(args, "debug", False)))
+    config = AgentConfig(root=args.root, node_name=args.node_name, pod_cidr=args.pod_cidr,
+                         cluster_dns=tuple(args.cluster_dns), cluster_domain=args.cluster_domain,
+                         workers=args.workers)
+
+    async def main() -> None:
+        async with Client.from_kubeconfig(args.kubeconfig) as client:
+            await run_agent(client, config)
+
+    try:
+        asyncio.run(main())
+    except KeyboardInterrupt:
+        return 0
+    return 0

@@ -1,0 +1,56 @@
+"""Composition root of ``kubelite agent``: a worker node (node registration + pod workers) on this
+machine's container engine, talking to the cluster only through the API server.
+
+The engine is chosen here (``EngineRuntime`` on ``root``, pulling through the registry client), so the
+kubelet package stays free of engine and distribution details. The kube-proxy joins later.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import socket
+from dataclasses import dataclass
+
+from kubelite.client.informer import InformerFactory
+from kubelite.client.rest import Client
+from kubelite.kubelet.node import NodeAgent, NodeConfig, read_host
+from kubelite.kubelet.podworker import KubeletConfig, PodWorkers
+from kubelite.runtime.cri import RuntimeService
+
+
+@dataclass(frozen=True)
+class AgentConfig:
+    root: str
+    node_name: str = ""
+    pod_cidr: str = ""
+    cluster_dns: tuple[str, ...] = ()
+    cluster_domain: str = "cluster.local"
+    workers: int = 4
+
+    def name(self) -> str:
+        return (self.node_name or socket.gethostname()).lower()
+
+
+def open_runtime(root: str) -> RuntimeService:
+    from kubelite.distribution.client.cri import RegistryPuller
+    from kubelite.runtime.cri import EngineRuntime
+
+    return EngineRuntime.open(root, puller=RegistryPuller(root))
+
+
+async def run_agent(client: Client, config: AgentConfig, *, runtime: RuntimeService | None = None) -> None:
+    """Register the node, then run its pods until cancelled."""
+    name = config.name()
+    host = await asyncio.to_thread(read_host, config.root)
+    rt: RuntimeService = runtime if runtime is not None else await asyncio.to_thread(open_runtime, config.root)
+    node = NodeAgent(NodeConfig(name=name, root=config.root, pod_cidr=config.pod_cidr), client=client)
+    factory = InformerFactory(client)
+    workers = PodWorkers(KubeletConfig(node_name=name, root=config.root, host_ip=host.internal_ip,
+                                       cluster_dns=config.cluster_dns, cluster_domain=config.cluster_domain,
+                                       workers=config.workers),
+                         client=client, informers=factory, runtime=rt)
+    async with asyncio.TaskGroup() as tg:
+        tg.create_task(node.run(), name="node")
+        await node.registered.wait()
+        factory.start(tg)
+        tg.create_task(workers.run(), name="pod-workers")
