@@ -12,8 +12,10 @@ Names in use by the image side:
 - ``images``: exclusive around each read-modify-write of the image index (short).
 
 Other areas pick their own names (e.g. ``containers``). Take several locks in alphabetical order of
-name to avoid deadlocks. Within one process a lock is re-entrant: a nested ``EngineLock`` on a name
-already held shares the held flock (asking exclusive inside shared is a programming error).
+name to avoid deadlocks. Within one thread a lock is re-entrant: a nested ``EngineLock`` on a name
+that thread already holds shares the held flock (asking exclusive inside shared is a programming
+error). Different threads open their own descriptors, and flocks on separate open files exclude each
+other even within one process, so threads are serialised like processes.
 
 Usage::
 
@@ -27,6 +29,7 @@ from __future__ import annotations
 
 import fcntl
 import os
+import threading
 import time
 from types import TracebackType
 
@@ -37,8 +40,8 @@ class LockTimeoutError(TimeoutError):
     """The lock was not granted within the timeout (another kubelite command holds it)."""
 
 
-# path -> [fd, shared, depth]: the flocks this process holds, for re-entrance.
-_HELD: dict[str, list[int | bool]] = {}
+# (path, thread) -> [fd, shared, depth]: the flocks each thread holds, for re-entrance.
+_HELD: dict[tuple[str, int], list[int | bool]] = {}
 
 
 class EngineLock:
@@ -53,7 +56,7 @@ class EngineLock:
         self._fd: int | None = None
 
     def acquire(self) -> None:
-        held = _HELD.get(self.path)
+        held = _HELD.get(self._key())
         if held is not None:
             if held[1] and not self.shared:
                 raise RuntimeError(f"{self.path}: exclusive lock asked while this process holds it shared")
@@ -72,7 +75,7 @@ class EngineLock:
             os.close(fd)
             raise
         self._fd = fd
-        _HELD[self.path] = [fd, self.shared, 1]
+        _HELD[self._key()] = [fd, self.shared, 1]
 
     def _acquire_polling(self, fd: int, op: int) -> None:
         # flock has no timeout of its own; poll non-blocking with a short, growing interval.
@@ -94,13 +97,16 @@ class EngineLock:
         if self._fd is None:
             return
         fd, self._fd = self._fd, None
-        held = _HELD.get(self.path)
+        held = _HELD.get(self._key())
         if held is not None and int(held[2]) > 1:
             held[2] = int(held[2]) - 1
             return
-        _HELD.pop(self.path, None)
+        _HELD.pop(self._key(), None)
         fcntl.flock(fd, fcntl.LOCK_UN)
         os.close(fd)
+
+    def _key(self) -> tuple[str, int]:
+        return self.path, threading.get_ident()
 
     @property
     def held(self) -> bool:

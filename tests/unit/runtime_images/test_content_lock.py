@@ -92,3 +92,30 @@ def test_lock_reentrant_and_timeout(tmp_path) -> None:
         os.close(fd)
     with pytest.raises(ValueError):
         EngineLock(root, "../x")
+
+
+def test_threads_of_one_process_exclude_each_other(tmp_path) -> None:
+    root = str(tmp_path)
+    inside = threading.Event()
+    release = threading.Event()
+    second_in = threading.Event()
+
+    def first() -> None:
+        with EngineLock(root, "containers"):
+            inside.set()
+            release.wait(10)
+
+    def second() -> None:
+        with EngineLock(root, "containers"):
+            second_in.set()
+
+    t1 = threading.Thread(target=first)
+    t1.start()
+    assert inside.wait(5)
+    t2 = threading.Thread(target=second)
+    t2.start()
+    assert not second_in.wait(0.1)  # blocked by the other thread's flock
+    release.set()
+    assert second_in.wait(5)
+    t1.join()
+    t2.join()
