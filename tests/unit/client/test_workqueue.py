@@ -3,6 +3,8 @@
 import asyncio
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from kubelite.base.clock import FakeClock
 from kubelite.client.ratelimit import ItemExponentialFailureRateLimiter
@@ -220,3 +222,42 @@ async def test_many_workers_process_each_key_exclusively() -> None:
     await asyncio.wait_for(asyncio.gather(*workers), 1)
     assert overlaps == []
     assert len(processed) >= 30
+
+_OPS = st.lists(st.one_of(
+    st.tuples(st.just("add"), st.sampled_from("abcd")),
+    st.tuples(st.just("get"), st.just("")),
+    st.tuples(st.just("done"), st.just("")),
+), max_size=80)
+
+
+@settings(deadline=None, max_examples=60)
+@given(_OPS)
+def test_random_interleavings_keep_the_guarantees(ops: list[tuple[str, str]]) -> None:
+    """No key is handed out while it is processing, nothing waits twice in the queue, and every add is
+    followed by a get of that key once everything in flight is done (no change is lost)."""
+
+    async def scenario() -> None:
+        q, _ = make_queue()
+        in_hand: list[str] = []
+        owed: set[str] = set()  # keys added since their last hand-out
+        for op, key in ops:
+            if op == "add":
+                q.add(key)
+                owed.add(key)
+            elif op == "get" and len(q):
+                got = await q.get()
+                assert got not in in_hand, "a key was handed to two workers"
+                in_hand.append(got)
+                owed.discard(got)
+            elif op == "done" and in_hand:
+                q.done(in_hand.pop(0))
+            assert len(set(q._queue)) == len(q._queue), "a key waits twice"
+        for key in in_hand:
+            q.done(key)
+        while len(q):
+            got = await q.get()
+            owed.discard(got)
+            q.done(got)
+        assert owed == set(), f"changes lost for {sorted(owed)}"
+
+    asyncio.run(scenario())
