@@ -177,10 +177,25 @@ class EtcdCluster:
     # -- lifecycle ---------------------------------------------------------------------------------
 
     def start(self, timeout: float = 30.0) -> None:
+        """Start every member and wait until all are healthy.
+
+        Free ports are picked by binding port 0 and letting go, so a parallel test run can take one
+        before etcd binds it: a start that fails on "address already in use" is retried with new
+        ports, twice.
+        """
         path = shutil.which(self.binary)
         if path is None:
             raise EtcdError(f"{self.binary!r} not found on PATH: install Debian's etcd-server package")
         self.binary = path
+        for attempt in range(3):
+            try:
+                self._start_once(timeout)
+                return
+            except EtcdError as e:
+                if "address already in use" not in str(e) or attempt == 2:
+                    raise
+
+    def _start_once(self, timeout: float) -> None:
         self.dir = Path(tempfile.mkdtemp(prefix="etcd-", dir=self._base_dir))
         if self.tls_enabled:
             self.tls = make_tls(self.dir)

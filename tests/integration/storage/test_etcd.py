@@ -104,3 +104,23 @@ async def test_a_new_client_finds_the_compacted_revision(etcd: EtcdCluster) -> N
         assert err.value.compacted == kv.mod_revision - 2
     finally:
         await fresh.close()
+
+
+def test_fixture_retries_when_a_port_is_taken_before_etcd_binds_it(monkeypatch: pytest.MonkeyPatch) -> None:
+    import socket
+
+    import kubelite.testing.etcd as fixture
+
+    squatter = socket.socket()
+    squatter.bind(("127.0.0.1", 0))
+    squatter.listen()
+    taken = squatter.getsockname()[1]
+    real = fixture.free_port
+    calls = iter([taken])
+    monkeypatch.setattr(fixture, "free_port", lambda: next(calls, None) or real())
+    try:
+        with EtcdCluster(1) as cluster:
+            assert cluster.members[0].client_port != taken
+            assert cluster.member_healthy(cluster.members[0])
+    finally:
+        squatter.close()
