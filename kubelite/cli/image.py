@@ -128,12 +128,45 @@ def add_ls_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("-q", "--quiet", action="store_true", help="only display image IDs")
     parser.add_argument("--no-trunc", action="store_true", help="don't truncate output")
     parser.add_argument("--digests", action="store_true", help="show digests")
+    parser.add_argument("-f", "--filter", action="append", default=[],
+                        help="filter output: dangling=true|false, reference=PATTERN (e.g. 'bu*:lat*')")
+
+
+def _filters(items: list[str]) -> tuple[bool | None, list[str]]:
+    """(dangling wanted or None, reference patterns) from ``--filter`` values; bad ones are errors."""
+    dangling: bool | None = None
+    patterns: list[str] = []
+    for item in items:
+        key, eq, value = item.partition("=")
+        if not eq:
+            raise CLIError(f"bad format of filter (expected name=value): {item!r}")
+        if key == "dangling" and value.lower() in ("true", "false", "1", "0"):
+            dangling = value.lower() in ("true", "1")
+        elif key == "reference" and value:
+            patterns.append(value)
+        else:
+            raise CLIError(f"invalid filter {item!r}: supported are dangling=true|false and reference=PATTERN")
+    return dangling, patterns
+
+
+def _matches(ref: Reference | None, dangling: bool | None, patterns: list[str]) -> bool:
+    import fnmatch
+
+    if dangling is not None and (ref is None) != dangling:
+        return False
+    if patterns:
+        if ref is None:
+            return False
+        names = (ref.familiar_name, f"{ref.familiar_name}:{ref.tag}", ref.name, str(ref))
+        return any(fnmatch.fnmatchcase(n, p) for n in names for p in patterns)
+    return True
 
 
 def run_ls(args: argparse.Namespace) -> int:
     from kubelite.oci.reference import parse_reference
     from kubelite.runtime.images import ImageStore
 
+    dangling, patterns = _filters(args.filter)
     with image_errors():
         images = ImageStore(args.root).list()
         want = None
@@ -147,6 +180,8 @@ def run_ls(args: argparse.Namespace) -> int:
         refs: list[Reference | None] = [parse_reference(n) for n in image.names] or [None]
         for ref in refs:
             if want is not None and (ref is None or ref.name != want.name or (want.tag and ref.tag != want.tag)):
+                continue
+            if not _matches(ref, dangling, patterns):
                 continue
             if args.quiet:
                 if image_id not in seen_ids:

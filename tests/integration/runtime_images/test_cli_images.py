@@ -173,3 +173,20 @@ def test_import_rootfs_with_changes(root, capsys, tmp_path) -> None:
     code, _, err = kl(root, capsys, "import", str(evil), "evil:1")
     assert code == 1 and "refusing" in err and "'..'" in err
     assert state(root) == before
+
+
+def test_images_filters(root, capsys, tmp_path) -> None:
+    kl(root, capsys, "image", "bootstrap", "busybox")
+    kl(root, capsys, "tag", "busybox", "localhost:5000/tools/bb:1")
+    rootfs = tmp_path / "r.tar"
+    rootfs.write_bytes(make_tar([("file", "x", b"1")], compress=False))
+    _, out, _ = kl(root, capsys, "import", str(rootfs))  # no name: dangling
+    dangling_id = out.strip()[7:19]
+    _, out, _ = kl(root, capsys, "images", "-f", "dangling=true", "-q")
+    assert out.split() == [dangling_id]
+    _, out, _ = kl(root, capsys, "images", "-f", "reference=localhost:5000/*")
+    assert [line.split()[0] for line in out.splitlines()[1:]] == ["localhost:5000/tools/bb"]
+    _, out, _ = kl(root, capsys, "images", "--filter", "reference=busy*:latest", "-f", "dangling=false")
+    assert [line.split()[0] for line in out.splitlines()[1:]] == ["busybox"]
+    code, _, err = kl(root, capsys, "images", "-f", "label=x")
+    assert code == 1 and "supported are dangling" in err
