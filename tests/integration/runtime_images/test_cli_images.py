@@ -139,6 +139,8 @@ def test_malformed_archives_are_refused_cleanly(root, capsys, tmp_path) -> None:
         "evil-layer": (docker_archive([good, evil], ["a:1"]), "points outside the root"),
         "bad-tag": (docker_archive([good], ["Not Valid"]), "invalid reference format"),
         "truncated": (docker_archive([good], ["a:1"])[:700], ""),
+        "member-escape": (docker_archive([good], ["a:1"], manifest=[{"Config": "../../etc/passwd", "Layers": []}]),
+                          "refers outside itself"),
     }
     before = state(root)
     for name, (data, needle) in cases.items():
