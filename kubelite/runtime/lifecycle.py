@@ -202,6 +202,9 @@ class Engine:
         )
         with self.store.lock():
             stale = self._mark_stale()
+        for dead in stale:  # reaped first, so an interrupted create's name is free again
+            self._reap(dead)
+        with self.store.lock():
             if name:
                 self.store.check_name_free(name)
             else:
@@ -211,8 +214,6 @@ class Engine:
                     name = ctrs.random_name()
             ctr.name = name
             self.store.save(ctr)
-        for dead in stale:
-            self._reap(dead)
         try:
             self._materialize(ctr, image, binds)
         except BaseException:

@@ -401,3 +401,59 @@ def test_commands_in_volumes_run_and_missing_exec_commands_fail_cleanly(cli: CLI
         'Error: exec: "nosuchcommand": executable file not found in $PATH'
     )
     cli("rm", "-f", "ex")
+
+
+def _creating_record(root: str) -> str | None:
+    base = os.path.join(root, "containers")
+    for cid in os.listdir(base) if os.path.isdir(base) else []:
+        try:
+            with open(os.path.join(base, cid, "container.json")) as fh:
+                if json.load(fh)["state"]["status"] == "creating":
+                    return cid
+        except (OSError, ValueError, KeyError):
+            continue
+    return None
+
+
+def test_a_cli_killed_mid_create_leaves_nothing_registered(cli: CLI) -> None:
+    import signal
+    import time
+
+    caught = None
+    for _ in range(10):  # catch the CLI inside its "creating" window, then SIGKILL it there
+        proc = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "kubelite",
+                "--root",
+                cli.root,
+                "run",
+                "-d",
+                "--name",
+                "halfway",
+                "busybox",
+                "sleep",
+                "300",
+            ],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        deadline = time.monotonic() + 20
+        while time.monotonic() < deadline and proc.poll() is None:
+            caught = _creating_record(cli.root)
+            if caught:
+                proc.send_signal(signal.SIGKILL)
+                break
+        proc.wait()
+        if caught:
+            break
+        cli("rm", "-f", "halfway", check=False)
+    assert caught, "never caught the CLI while it was creating"
+    cli("run", "-d", "--name", "halfway", "busybox", "true")  # the name is free: the next create reaps it
+    assert not os.path.exists(os.path.join(cli.root, "containers", caught))
+    with open("/proc/mounts") as fh:
+        assert caught not in fh.read()
+    assert not os.path.exists(f"/run/netns/kl-{caught[:12]}")
+    cli("rm", "-f", "halfway")
+    assert "halfway" not in cli("ps", "-a").stdout
