@@ -1,0 +1,206 @@
+"""Issue 7 with real processes: ``kubelite server``, ``scheduler``, ``controller-manager`` and ``kubelite
+agent`` on a private engine root (busybox bootstrapped, its own bridge/subnet/nft table); real kubectl.
+Pods become real runc containers that are Running and Ready with a pod IP, deletion removes them, an RC
+pod deleted with kubectl comes back as a running container, and two containers of one pod reach each
+other on localhost and share an emptyDir."""
+
+from __future__ import annotations
+
+import json
+import os
+import secrets
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from kubelite.runtime.bootstrap import bootstrap_busybox
+from kubelite.runtime.cri import EngineRuntime
+from kubelite.runtime.lifecycle import Engine
+from kubelite.testing.engine_harness import teardown_engine, unique_net
+from tests.e2e.apiserver.conftest import Kubectl, ServerProcess, start_server
+
+pytestmark = pytest.mark.e2e
+
+
+@dataclass
+class Cluster:
+    server: ServerProcess
+    root: str
+    node: str
+    kubectl: Kubectl
+
+    def logs(self) -> str:
+        return "\n".join(f"--- {p.name}\n{p.read_text()[-3000:]}" for p in self.server.data_dir.glob("*.log"))
+
+
+@pytest.fixture(scope="module")
+def cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Cluster]:
+    root = tempfile.mkdtemp(prefix="kl-agent-")
+    net = unique_net()
+    os.makedirs(os.path.join(root, "network"))
+    with open(os.path.join(root, "network", "config.json"), "w") as fh:
+        json.dump({"bridge": net.bridge, "subnet": net.subnet, "table": net.table}, fh)
+    bootstrap_busybox(root)
+    node = f"kl-node-{secrets.token_hex(3)}"
+    server = start_server(tmp_path_factory.mktemp("cluster"))
+    procs: list[subprocess.Popen[bytes]] = []
+    try:
+        for verb in (["controller-manager"], ["scheduler"], ["agent", "--node-name", node]):
+            log = server.data_dir / f"{verb[0]}.log"
+            procs.append(subprocess.Popen(
+                [sys.executable, "-m", "kubelite", "--root", root, *verb, "--kubeconfig", str(server.kubeconfig)],
+                stdout=log.open("ab"), stderr=subprocess.STDOUT, env=dict(os.environ, PYTHONUNBUFFERED="1")))
+        yield Cluster(server, root, node, Kubectl(server, server.data_dir / "kcache"))
+    finally:
+        for p in procs:
+            p.send_signal(signal.SIGINT)
+        for p in procs:
+            try:
+                p.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                p.kill()
+                p.wait()
+        server.stop()
+        teardown_engine(Engine(root, net=net), root)
+
+
+def wait_for(cluster: Cluster, what: str, check: Any, within: float = 90) -> Any:
+    deadline = time.monotonic() + within
+    while True:
+        result = check()
+        if result:
+            return result
+        if time.monotonic() > deadline:
+            pytest.fail(f"timed out waiting for {what}\n{cluster.logs()}")
+        time.sleep(0.25)
+
+
+def get_pod(cluster: Cluster, name: str) -> dict[str, Any] | None:
+    out = cluster.kubectl.run("get", "pod", name, "-o", "json", "--ignore-not-found")
+    return json.loads(out.stdout) if out.stdout.strip() else None
+
+
+def ready(cluster: Cluster, name: str) -> dict[str, Any] | None:
+    pod = get_pod(cluster, name)
+    if not pod or pod.get("status", {}).get("phase") != "Running":
+        return None
+    conds = {c["type"]: c["status"] for c in pod["status"].get("conditions", [])}
+    return pod if conds.get("Ready") == "True" and pod["status"].get("podIP") else None
+
+
+def engine_containers(cluster: Cluster, pod: str) -> list[Any]:
+    rt = EngineRuntime.open(cluster.root)
+    return [c for c in rt.list_containers() if c.name and c.labels.get("io.kubernetes.pod.uid")
+            and any(s.name == pod for s in rt.list_pod_sandboxes() if s.id == c.sandbox_id)]
+
+
+WEB = """
+apiVersion: v1
+kind: Pod
+metadata: {name: web}
+spec:
+  terminationGracePeriodSeconds: 5
+  containers:
+  - name: httpd
+    image: busybox
+    command: ["sh", "-c", "mkdir -p /www && echo hello-from-pod > /www/index.html && exec httpd -f -p 8080 -h /www"]
+"""
+
+
+def test_pod_runs_ready_with_an_ip_and_deletion_removes_it(cluster: Cluster) -> None:
+    cluster.kubectl.run("apply", "-f", "-", input=WEB)
+    pod = wait_for(cluster, "the web pod Running and Ready", lambda: ready(cluster, "web"))
+    assert pod["spec"]["nodeName"] == cluster.node
+    status = pod["status"]["containerStatuses"][0]
+    assert status["ready"] and status["containerID"].startswith("kubelite://") and status["imageID"]
+    body = wait_for(cluster, "httpd answering on the pod IP",
+                    lambda: _fetch(f"http://{pod['status']['podIP']}:8080/index.html"), within=30)
+    assert body.strip() == "hello-from-pod"
+    assert [c.state for c in engine_containers(cluster, "web")] == ["CONTAINER_RUNNING"]
+
+    cluster.kubectl.run("delete", "pod", "web", "--wait=false")
+    wait_for(cluster, "the pod gone", lambda: get_pod(cluster, "web") is None)
+    assert engine_containers(cluster, "web") == []
+
+
+def _fetch(url: str) -> str:
+    try:
+        with urllib.request.urlopen(url, timeout=2) as resp:
+            return str(resp.read().decode())
+    except OSError:
+        return ""
+
+
+PAIR = """
+apiVersion: v1
+kind: Pod
+metadata: {name: pair}
+spec:
+  terminationGracePeriodSeconds: 2
+  volumes: [{name: shared, emptyDir: {}}]
+  containers:
+  - name: server
+    image: busybox
+    command: ["sh", "-c", "echo from-server > /data/index.html && exec httpd -f -p 8081 -h /data"]
+    volumeMounts: [{name: shared, mountPath: /data}]
+  - name: client
+    image: busybox
+    command: ["sh", "-c", "until wget -q -O /tmp/got http://127.0.0.1:8081/index.html; do sleep 0.3; done;
+              cat /tmp/got > /shared/fetched; exec sleep 3600"]
+    volumeMounts: [{name: shared, mountPath: /shared}]
+"""
+
+
+def test_two_containers_share_localhost_and_an_empty_dir(cluster: Cluster) -> None:
+    cluster.kubectl.run("apply", "-f", "-", input=PAIR)
+    pod = wait_for(cluster, "the pair pod Ready", lambda: ready(cluster, "pair"))
+    uid = pod["metadata"]["uid"]
+    fetched = Path(cluster.root, "kubelet", "pods", uid, "volumes", "empty-dir", "shared", "fetched")
+    wait_for(cluster, "the client fetched over localhost", fetched.exists, within=30)
+    assert fetched.read_text().strip() == "from-server"
+    cluster.kubectl.run("delete", "pod", "pair", "--wait=false")
+    wait_for(cluster, "the pair pod gone", lambda: get_pod(cluster, "pair") is None)
+
+
+RC = """
+apiVersion: v1
+kind: ReplicationController
+metadata: {name: sleeper}
+spec:
+  replicas: 1
+  selector: {app: sleeper}
+  template:
+    metadata: {labels: {app: sleeper}}
+    spec:
+      terminationGracePeriodSeconds: 1
+      containers:
+      - name: main
+        image: busybox
+        command: ["sleep", "3600"]
+"""
+
+
+def _rc_ready(cluster: Cluster) -> list[str]:
+    out = json.loads(cluster.kubectl.run("get", "pods", "-l", "app=sleeper", "-o", "json").stdout)
+    return [p["metadata"]["name"] for p in out["items"]
+            if not p["metadata"].get("deletionTimestamp") and ready(cluster, p["metadata"]["name"])]
+
+
+def test_rc_pod_deleted_comes_back_as_a_running_container(cluster: Cluster) -> None:
+    cluster.kubectl.run("apply", "-f", "-", input=RC)
+    (first,) = wait_for(cluster, "the RC's pod running", lambda: _rc_ready(cluster))
+    cluster.kubectl.run("delete", "pod", first)
+    assert get_pod(cluster, first) is None  # kubectl waited for the kubelet's final delete
+    (second,) = wait_for(cluster, "a replacement pod running", lambda: [n for n in _rc_ready(cluster) if n != first])
+    assert [c.state for c in engine_containers(cluster, second)] == ["CONTAINER_RUNNING"]
+    assert engine_containers(cluster, first) == []
+    cluster.kubectl.run("delete", "rc", "sleeper", "--wait=false")
