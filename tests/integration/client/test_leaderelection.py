@@ -123,3 +123,37 @@ async def test_failing_leader_work_releases_the_lease_and_raises(api: RunningApi
             await asyncio.wait_for(a.run(), 10)
         lease = await c.resource("coordination.k8s.io/v1", "leases").get("crashy", "default")
         assert lease["spec"]["holderIdentity"] == "", "released for a successor"
+
+
+async def test_clock_skew_cannot_make_two_leaders(api: RunningApiServer) -> None:
+    """The leader's wall clock is five years behind, so every renewTime it writes looks long expired.
+    The other candidate times the Lease on its own clock (how long the record stayed unchanged), so it
+    still never takes over while the leader renews."""
+    from datetime import timedelta
+
+    from kubelite.base.clock import RealClock
+
+    class BehindClock(RealClock):
+        def now(self):  # type: ignore[no-untyped-def]
+            return super().now() - timedelta(days=5 * 365)
+
+    seen = Candidates()
+    async with Client.from_kubeconfig(api.kubeconfig) as c:
+        a = LeaderElector(LeaderElectionConfig("skew", "default", "a", **FAST), c,
+                          on_started_leading=seen.work("a"), clock=BehindClock())
+        b = LeaderElector(LeaderElectionConfig("skew", "default", "b", **FAST), c, on_started_leading=seen.work("b"))
+        ta = asyncio.create_task(a.run())
+        await eventually(lambda: a.is_leader, what="a to lead")
+        tb = asyncio.create_task(b.run())
+        try:
+            loop = asyncio.get_running_loop()
+            deadline = loop.time() + FAST["lease_duration"] + 1.0
+            while loop.time() < deadline:
+                assert not b.is_leader
+                await asyncio.sleep(0.05)
+            lease = await c.resource("coordination.k8s.io/v1", "leases").get("skew", "default")
+            assert lease["spec"]["renewTime"].startswith(str(a.clock.now().year))
+        finally:
+            for t in (ta, tb):
+                await stop(t)
+    assert seen.overlaps == []
