@@ -18,12 +18,14 @@ from aiohttp import web
 from kubelite.api import events
 from kubelite.api.resources import REGISTRY, Registry
 from kubelite.apiserver import admission, bootstrap
+from kubelite.apiserver.allocators import ServiceAllocator
 from kubelite.apiserver.config import ApiServerConfig
 from kubelite.apiserver.context import ApiContext
 from kubelite.apiserver.http import build_app
 from kubelite.apiserver.kubeconfig import write_kubeconfig
 from kubelite.apiserver.pki import Pki, ensure_pki
 from kubelite.apiserver.store import ConvertingStore, ResourceStore, decode_kv
+from kubelite.apiserver.strategies.services import ServiceStrategy
 from kubelite.apiserver.tokens import TokenSigner
 from kubelite.apiserver.watchcache import CacheFeeder, WatchCache
 from kubelite.base.clock import Clock, RealClock
@@ -103,12 +105,26 @@ class ApiServer:
             sup.start("watchcache", feeder.run)
             await feeder.ready.wait()
             self._caches_ready = True
+            self._plug_service_allocator()
             await bootstrap.ensure_default_namespaces(self.ctx)
             runner = await self._listen()
+            await bootstrap.ensure_kubernetes_service(self.ctx, self.config.advertise_address(), self.port)
             try:
                 await asyncio.Event().wait()  # serve until cancelled; a cache failure ends this too
             finally:
                 await runner.cleanup()
+
+    def _plug_service_allocator(self) -> None:
+        """Services get clusterIPs and nodePorts from one allocator, rebuilt from what is stored."""
+        services = self.registry.by_gvr("", "v1", "services")
+        assert services is not None
+        strategy = self.ctx.store(services).strategy
+        assert isinstance(strategy, ServiceStrategy)
+        allocator = ServiceAllocator(self.config.service_cidr)
+        cache = self.ctx.caches[services.storage_prefix()]
+        stored, _ = cache.snapshot(services.storage_prefix())
+        allocator.restore([c.obj for c in stored])
+        strategy.allocator = allocator
 
     async def _listen(self) -> web.AppRunner:
         """Bind the listener (so a port in use fails ``run`` itself, with the OSError), write the

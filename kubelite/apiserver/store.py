@@ -192,14 +192,19 @@ class ResourceStore:
             obj = om.track_fields(None, obj, opts.field_manager, self.clock, subresource=opts.subresource)
         meta = obj["metadata"]
         name = meta["name"]
-        if self._admit is not None:
-            await self._admit(self.resource, obj, None)
-        if opts.dry_run:
-            meta["resourceVersion"] = ""
-            return obj
         try:
+            if self._admit is not None:
+                await self._admit(self.resource, obj, None)
+            if opts.dry_run:
+                self.strategy.on_deleted(obj)  # a dry run holds nothing (service IPs, ports)
+                meta["resourceVersion"] = ""
+                return obj
             kv = await self.storage.create(self.key(namespace, name), encode_for_storage(obj))
         except Exception as err:
+            if not opts.dry_run:
+                self.strategy.on_deleted(obj)  # release what prepare_for_create took
+            if isinstance(err, st.ApiError):
+                raise
             raise self._error(err, name) from None
         meta["resourceVersion"] = str(kv.mod_revision)
         return obj
@@ -263,6 +268,7 @@ class ResourceStore:
             except Exception as exc:
                 raise self._error(exc, name) from None
             new["metadata"]["resourceVersion"] = str(deleted.mod_revision)
+            self.strategy.on_deleted(new)
             return new
         if opts.dry_run:
             return new
@@ -326,6 +332,7 @@ class ResourceStore:
                     deleted = await self.storage.delete(self.key(namespace, name),
                                                         expected_revision=kv.mod_revision)
                     old["metadata"]["resourceVersion"] = str(deleted.mod_revision)
+                    self.strategy.on_deleted(old)
                     return old, True
                 if new == old or opts.dry_run:
                     return new, False

@@ -57,6 +57,10 @@ class Strategy:
 
     # ----- delete
 
+    def on_deleted(self, obj: Obj) -> None:
+        """Called once an object is gone from storage (release what it held)."""
+        del obj
+
     def grace_period(self, obj: Obj, requested: int | None) -> int:
         """Seconds of graceful deletion; 0 deletes at once (subject to finalizers)."""
         del obj, requested

@@ -1,13 +1,15 @@
 """Services: the allocation hook for clusterIP and nodePort (issue 6 owns the allocators).
 
-:attr:`ServiceStrategy.allocator` is ``None`` until the networking part plugs one in; the store calls
-``allocate(service)`` on create and ``release(service)`` on delete when it is set.
+:attr:`ServiceStrategy.allocator` is plugged in by the server (:mod:`kubelite.apiserver.allocators`, restored
+from the stored Services at start-up); ``allocate(service, old)`` runs on create and update and
+``release(service)`` once a Service is deleted. Allocation also records ipFamilies/ipFamilyPolicy.
 """
 
 from __future__ import annotations
 
 from typing import Protocol
 
+from kubelite.api import defaults
 from kubelite.apiserver.strategies.base import Obj, Strategy
 
 
@@ -26,6 +28,7 @@ class ServiceStrategy(Strategy):
         out = super().prepare_for_create(obj)
         if self.allocator is not None:
             self.allocator.allocate(out, None)
+            out = defaults.default_service_ip_families(out)
         return out
 
     def prepare_for_update(self, new: Obj, old: Obj) -> None:
@@ -37,3 +40,9 @@ class ServiceStrategy(Strategy):
                 spec[field] = old_spec[field]
         if self.allocator is not None:
             self.allocator.allocate(new, old)
+            families = defaults.default_service_ip_families(new)
+            new["spec"] = families.get("spec", new.get("spec"))
+
+    def on_deleted(self, obj: Obj) -> None:
+        if self.allocator is not None:
+            self.allocator.release(obj)

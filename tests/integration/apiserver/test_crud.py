@@ -207,3 +207,25 @@ async def test_dry_run_stores_nothing(client: Any) -> None:
     code, body = await client.call("POST", f"{PODS}?dryRun=All", pod("dry"))
     assert code == 201 and body["metadata"]["uid"]
     assert (await client.call("GET", f"{PODS}/dry"))[0] == 404
+
+
+async def test_services_get_cluster_ips_and_the_kubernetes_service_exists(client: Any) -> None:
+    code, kube = await client.call("GET", "/api/v1/namespaces/default/services/kubernetes")
+    assert code == 200 and kube["spec"]["clusterIP"] == "10.96.0.1"
+    code, eps = await client.call("GET", "/api/v1/namespaces/default/endpoints/kubernetes")
+    assert code == 200 and eps["subsets"][0]["ports"][0]["port"] == int(client.api.url.rsplit(":", 1)[1])
+    svcs = "/api/v1/namespaces/default/services"
+    body = {"metadata": {"name": "web"}, "spec": {"type": "NodePort", "selector": {"app": "web"},
+                                                  "ports": [{"port": 80}]}}
+    code, svc = await client.call("POST", svcs, body)
+    assert code == 201, svc
+    ip = svc["spec"]["clusterIP"]
+    assert ip.startswith("10.") and ip != "10.96.0.1" and svc["spec"]["clusterIPs"] == [ip]
+    assert 30000 <= svc["spec"]["ports"][0]["nodePort"] <= 32767
+    assert svc["spec"]["ipFamilies"] == ["IPv4"]
+    clash = {"metadata": {"name": "clash"}, "spec": {"clusterIP": ip, "ports": [{"port": 80}]}}
+    code, err = await client.call("POST", svcs, clash)
+    assert code == 422, err
+    assert (await client.call("DELETE", f"{svcs}/web"))[0] == 200
+    code, reuse = await client.call("POST", svcs, clash)
+    assert code == 201 and reuse["spec"]["clusterIP"] == ip
