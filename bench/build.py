@@ -7,8 +7,8 @@ Two figures the issue asks for, on a 4-step Dockerfile (FROM busybox, COPY, RUN,
   whole-build memo bypassed (every step looked up in the layer cache), to show what each part costs;
 - the rebuild after changing only the file of the last COPY (one layer made, the rest cached).
 
-The fully cached rebuild is also shown beside ``kubelite --version``, the CLI's own start-up, since on
-a loaded machine the interpreter's start dominates it.
+The fully cached rebuild is also shown beside ``kubelite version``, the cheapest verb (interpreter,
+dispatch, argparse, logging set-up), since that start-up is most of what is left of it.
 
 The reference is ``podman build`` with its own storage under a temp dir, on the same busybox rootfs
 (imported), when podman is installed (``apt-get install podman``); without it the reference is a bare
@@ -105,8 +105,9 @@ def rows(runs: int = 11) -> list[Row]:
         ref()
 
         cached, cached_ref = interleave(lambda: time_call(ours), lambda: time_call(ref), runs, warmup=2)
-        # How much of that is the CLI's own start-up (interpreter, dispatch, logging setup)?
-        version = _quiet([*_kubelite(), "--version"])
+        # How much of that is the CLI's own start-up? ``kubelite version`` is the cheapest verb: the
+        # interpreter, dispatch, argparse and logging set-up that every verb pays.
+        version = _quiet([*_kubelite(), "version"])
         cached2, floor = interleave(lambda: time_call(ours), lambda: time_call(version), runs, warmup=1)
 
         memo_dir = os.path.join(root, "build", "memo")
@@ -129,8 +130,8 @@ def rows(runs: int = 11) -> list[Row]:
         return [
             Row("rebuild, fully cached", cached, cached_ref, unit="ms", reference_name=ref_name,
                 target=150.0, target_on="value"),
-            Row("rebuild, fully cached (vs CLI start-up)", cached2, floor, unit="ms",
-                reference_name="kubelite --version"),
+            Row("rebuild, fully cached (vs the cheapest verb)", cached2, floor, unit="ms",
+                reference_name="kubelite version"),
             Row("rebuild, fully cached, memo bypassed", no_memo, no_memo_ref, unit="ms",
                 reference_name=ref_name),
             Row("rebuild after changing the last COPY", last, last_ref, unit="ms", reference_name=ref_name),
