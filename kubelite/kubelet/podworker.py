@@ -41,6 +41,7 @@ from kubelite.kubelet.containerspec import ATTEMPT_LABEL, container_config
 from kubelite.kubelet.dnsconfig import ResolvConf, pod_hosts_file, pod_resolv_conf
 from kubelite.kubelet.envvars import ConfigError
 from kubelite.kubelet.podplan import CreateSandbox, Observed, ObservedContainer, RemoveContainer, StartContainer
+from kubelite.kubelet.probes import ProbeTracker, run_probe
 from kubelite.kubelet.runtimecalls import RuntimeCalls
 from kubelite.kubelet.volumes import VolumeError, pod_dir, prepare_volumes, remove_pod_dir
 from kubelite.runtime.container_errors import ContainerError
@@ -110,6 +111,8 @@ class PodWorkers:
         self.failures: dict[str, dict[str, podplan.Failure]] = {}  # pod uid -> container -> failure
         self.api = client.resource("v1", "pods")
         self._host_resolv = ResolvConf()
+        self.probes = ProbeTracker()
+        self._first_seen: dict[str, float] = {}  # container id -> monotonic time it was first seen running
 
     # --- plumbing ----------------------------------------------------------------------------------
 
@@ -186,9 +189,11 @@ class PodWorkers:
                 acted = True
             elif isinstance(action, RemoveContainer):
                 await self.calls.call(self.runtime.remove_container, action.id)
+        if await self._probe(pod, observed):
+            acted = True
         if acted:
             observed = await self._observe(sandbox)
-            result = self._plan(pod, observed)
+        result = self._plan(pod, observed)
         status = podplan.pod_status(pod, result, observed, self.config.host_ip, _ts(self.clock))
         await self._write_status(pod, status)
         if status["phase"] in ("Succeeded", "Failed"):
@@ -199,8 +204,48 @@ class PodWorkers:
     def _plan(self, pod: JsonDict, observed: Observed) -> podplan.Plan:
         uid = (pod.get("metadata") or {}).get("uid", "")
         now = self.clock.monotonic()
+        specs = {c.get("name"): c for c in (pod.get("spec") or {}).get("containers") or []}
+
+        def ready(name: str) -> bool:
+            attempts = observed.attempts(name)
+            return bool(attempts) and name in specs and self.probes.ready(specs[name], attempts[0].id)
+
         return podplan.plan(pod, observed, self.failures.get(uid, {}),
-                            in_backoff=lambda name: self.backoff.in_backoff(f"{uid}/{name}", now))
+                            in_backoff=lambda name: self.backoff.in_backoff(f"{uid}/{name}", now), ready=ready)
+
+    async def _probe(self, pod: JsonDict, observed: Observed) -> bool:
+        """Run the probes that are due; stop containers whose liveness or startup probe failed (their
+        restart policy restarts them). Returns whether a container was stopped."""
+        specs = {c.get("name"): c for c in (pod.get("spec") or {}).get("containers") or []}
+        now = self.clock.monotonic()
+        killed = False
+        running = [c for c in observed.containers if c.state == podplan.RUNNING and c.name in specs]
+        for oc in running:
+            spec = specs[oc.name]
+            first = self._first_seen.setdefault(oc.id, now)
+
+            async def exec_fn(cmd: list[str], limit: float, cid: str = oc.id) -> tuple[int, bytes]:
+                res = await self.calls.call(self.runtime.exec_sync, cid, cmd, limit)
+                return res.exit_code, res.stdout + res.stderr
+
+            for kind in self.probes.due(spec, oc.id, first, now):
+                ok, message = await run_probe(spec[kind], spec, observed.pod_ip, exec_fn)
+                self.probes.record(spec, oc.id, kind, ok, now=now, message=message)
+                if not ok:
+                    what = kind.removesuffix("Probe").capitalize()
+                    self.events.emit(pod, "Warning", "Unhealthy", f"{what} probe failed: {message}")
+            failed = self.probes.should_kill(spec, oc.id)
+            if failed:
+                what = failed.removesuffix("Probe")
+                self.events.emit(pod, "Normal", "Killing",
+                                 f"Container {oc.name} failed {what} probe, will be restarted")
+                grace = (pod.get("spec") or {}).get("terminationGracePeriodSeconds", DEFAULT_GRACE)
+                await self.calls.stop(oc.id, int(grace))
+                killed = True
+        live = {c.id for c in running}
+        for cid in [c for c in self._first_seen if c not in live and c in {o.id for o in observed.containers}]:
+            del self._first_seen[cid]
+        return killed
 
     async def _observe(self, sandbox: SandboxStatus | None) -> Observed:
         if sandbox is None:

@@ -156,3 +156,28 @@ async def test_failures_become_waiting_reasons(harness: Harness) -> None:
         events = await harness.client.resource("v1", "events").list("default")
         reasons = {e["reason"] for e in events["items"]}
         assert {"Failed", "Created", "Started"} <= reasons
+
+
+async def test_probes_drive_readiness_and_restarts(harness: Harness) -> None:
+    fast = {"periodSeconds": 1, "failureThreshold": 1}
+    async with kubelet(harness.client, harness.runtime, harness.tmp):
+        await harness.pod("probed", containers=[
+            {"name": "unready", "image": "busybox", "command": ["sleep", "1000"],
+             "readinessProbe": {"exec": {"command": ["false"]}, **fast}},
+            {"name": "ready", "image": "busybox", "command": ["sleep", "1000"],
+             "readinessProbe": {"exec": {"command": ["true"]}, **fast}},
+            {"name": "dying", "image": "busybox", "command": ["sleep", "1000"],
+             "livenessProbe": {"exec": {"command": ["false"]}, **fast}}])
+
+        async def settled() -> bool:
+            s = await harness.status("probed")
+            by_name = {c["name"]: c for c in s.get("containerStatuses") or []}
+            return s.get("phase") == "Running" and not by_name["unready"]["ready"] and by_name["ready"]["ready"] \
+                and by_name["dying"]["restartCount"] >= 1
+
+        await eventually(settled, "readiness reported and the liveness failure restarted")
+        status = await harness.status("probed")
+        assert {c["type"]: c["status"] for c in status["conditions"]}["Ready"] == "False"
+        events = await harness.client.resource("v1", "events").list("default")
+        messages = {e["reason"]: e["message"] for e in events["items"]}
+        assert "Unhealthy" in messages and "failed liveness probe" in messages.get("Killing", "")
