@@ -1,21 +1,71 @@
-"""``kubelite up``: start a single-node cluster on this machine.
+"""``kubelite up``: start a single-node cluster on this machine (server, then agent) in the background.
 
-The cluster pieces are being built issue by issue; until the API server, controllers, scheduler and
-agent exist, this verb says so plainly rather than pretending to start anything.
+It returns once the API answers and, with an agent, once the node is Ready; it prints where the
+kubeconfig is and merges a ``kubelite`` context into ``~/.kube/config`` (unless ``--no-kubeconfig``).
+Running it again resumes the same cluster: objects live in the data dir's SQLite store.
 """
 
 from __future__ import annotations
 
 import argparse
-import sys
+import os
+import time
+from pathlib import Path
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--data-dir", default="/var/lib/kubelite/server")
-    parser.add_argument("--no-kubeconfig", action="store_true")
+    parser.add_argument("--data-dir", default="/var/lib/kubelite/server", help="cluster state and logs")
+    parser.add_argument("--listen", default="127.0.0.1:6443", help="API server address")
+    parser.add_argument("--no-kubeconfig", action="store_true", help="do not touch ~/.kube/config")
+    parser.add_argument("--timeout", type=float, default=60.0, help="seconds to wait for readiness")
 
 
 def run(args: argparse.Namespace) -> int:
-    print("kubelite up: the single-node cluster is not built yet; the install step is done "
-          "(`kubelite --help` lists what works today).", file=sys.stderr)
+    import shutil
+
+    import yaml
+
+    from kubelite.cli.errors import CLIError
+    from kubelite.cli.main import COMMANDS
+    from kubelite.daemons import cluster
+    from kubelite.daemons.kubeconfig_merge import merge
+
+    with_agent = "agent" in COMMANDS
+    if with_agent and os.geteuid() != 0:
+        raise CLIError("kubelite up runs containers and needs root (runc, mounts, network): run it with sudo")
+    if with_agent:
+        for tool, package in (("runc", "runc"), ("conmon", "conmon"), ("nft", "nftables")):
+            if shutil.which(tool) is None:
+                raise CLIError(f"{tool} not found: apt-get install {package} (or run `make up`)")
+    config = cluster.ClusterConfig(data_dir=Path(args.data_dir), engine_root=Path(args.root), listen=args.listen,
+                                   timeout=args.timeout, with_agent=with_agent)
+    started = time.monotonic()
+    try:
+        if cluster.running_pid(config, "server") is None:
+            first_run = not config.kubeconfig.exists()
+            print("Starting the control plane" + (" (first run: generating certificates)" if first_run else ""),
+                  flush=True)
+            cluster.spawn(config, "server")
+        cluster.wait_for(config, "server", lambda: cluster.api_ready(config), "the API server ready")
+        if with_agent:
+            if cluster.running_pid(config, "agent") is None:
+                print(f"Starting the node agent ({config.node_name})", flush=True)
+                cluster.spawn(config, "agent")
+            cluster.wait_for(config, "agent", lambda: cluster.node_ready(config), f"node {config.node_name} Ready")
+    except cluster.ClusterError as err:
+        raise CLIError(str(err)) from None
+    elapsed = time.monotonic() - started
+    print(f"kubelite is up in {elapsed:.1f}s. Kubeconfig: {config.kubeconfig}")
+    if not args.no_kubeconfig:
+        user_config = Path.home() / ".kube" / "config"
+        existing = yaml.safe_load(user_config.read_text()) if user_config.exists() else None
+        ours = yaml.safe_load(config.kubeconfig.read_text())
+        user_config.parent.mkdir(parents=True, exist_ok=True)
+        user_config.write_text(yaml.safe_dump(merge(existing, ours), sort_keys=False))
+        user_config.chmod(0o600)
+        print(f"Context 'kubelite' merged into {user_config} and made current: try `kubectl get nodes`")
+    else:
+        print(f"Use it with: kubectl --kubeconfig {config.kubeconfig} get nodes")
+    if not with_agent:
+        print("Note: the node agent (kubelet) is not built yet, so pods will stay Pending.")
     return 0
