@@ -33,6 +33,7 @@ COMMANDS: dict[str, Command] = {
     "proxy": Command("kubelite.cli.proxy", "Program this node's nftables so Services reach their pods"),
     "sim": Command("kubelite.cli.sim", "Simulated nodes for scale tests and demos (sim nodes --count N)"),
     "run": Command("kubelite.cli.run", "Create and start a container from an image"),
+    "create": Command("kubelite.cli.create", "Create a container without starting it"),
     "ps": Command("kubelite.cli.ps", "List containers"),
     "inspect": Command("kubelite.cli.inspect", "Show containers or images as JSON"),
     "logs": Command("kubelite.cli.logs", "Print a container's logs"),

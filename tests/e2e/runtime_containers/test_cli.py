@@ -457,3 +457,11 @@ def test_a_cli_killed_mid_create_leaves_nothing_registered(cli: CLI) -> None:
     assert not os.path.exists(f"/run/netns/kl-{caught[:12]}")
     cli("rm", "-f", "halfway")
     assert "halfway" not in cli("ps", "-a").stdout
+
+
+def test_create_then_start_attached(cli: CLI) -> None:
+    cid = cli("create", "--name", "made", "-e", "X=made", "busybox", "sh", "-c", "echo $X it; exit 6").stdout.strip()
+    assert len(cid) == 64 and "Created" in cli("ps", "-a").stdout
+    proc = cli("start", "-a", "made", check=False)
+    assert (proc.returncode, proc.stdout) == (6, "made it\n")
+    cli("rm", "made")
