@@ -28,7 +28,8 @@ but costs about 40% more CPU, so it is not the default on these shared two-core 
 Creation (:func:`write_layer`) walks a directory in sorted order and writes a PAX tar, gzip-compressed
 by default, giving (diff id, digest, size). With ``overlay_upper=True`` the directory is an overlayfs
 upper dir and its whiteout devices and opaque xattrs become OCI whiteout entries: this is how a build
-step's changes, deletions included, become a layer.
+step's changes, deletions included, become a layer. Without an upper dir, :func:`write_diff` compares a
+whole new tree with the lower stack it came from and produces the same kind of layer.
 """
 
 from __future__ import annotations
@@ -44,6 +45,7 @@ from kubelite.runtime.layers.common import (
     UnsafeLayerError,
 )
 from kubelite.runtime.layers.decode import detect_compression
+from kubelite.runtime.layers.diff import LowerView, write_diff
 from kubelite.runtime.layers.unpack import unpack_layer
 from kubelite.runtime.layers.write import write_layer
 
@@ -54,9 +56,11 @@ __all__ = [
     "LayerError",
     "LayerFormatError",
     "LayerInfo",
+    "LowerView",
     "UnpackResult",
     "UnsafeLayerError",
     "detect_compression",
     "unpack_layer",
+    "write_diff",
     "write_layer",
 ]

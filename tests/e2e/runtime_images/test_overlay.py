@@ -98,6 +98,27 @@ def test_whiteouts_survive_commit_and_save_load(kl, root, mounts, tmp_path) -> N
             s.remove(k)
 
     check(root)
+    # write_diff reads the same stack without a mount: whiteouts and the opaque dir hide what they hide.
+    from kubelite.runtime.layers import LowerView, write_diff
+
+    view_key = f"view-{uuid.uuid4().hex[:8]}"
+    lowers = snaps.prepare(view_key, store.resolve("child:1")).lowerdirs
+    view = LowerView(lowers)
+    assert view.lookup("etc/hosts") is None and view.lookup("var/spool/mail") is None
+    assert view.lookup("var/spool/x") is not None and view.lookup("etc/passwd") is not None
+    target = mounts.new()
+    snaps.mount(snaps.mounts(view_key), target)
+    copy = tmp_path / "copy"
+    subprocess.run(["cp", "-a", target + "/.", str(copy)], check=True)
+    snaps.unmount(target)
+    snaps.remove(view_key)
+    os.unlink(copy / "etc/passwd")
+    diff_buf = io.BytesIO()
+    write_diff(lowers, str(copy), diff_buf)
+    with tarfile.open(fileobj=io.BytesIO(diff_buf.getvalue()), mode="r:gz") as tf:
+        changed = set(tf.getnames())
+    assert "etc/.wh.passwd" in changed
+    assert not {"etc/.wh.hosts", "var/spool/.wh.mail", "bin/.wh.vi", "hello"} & changed
     buf = io.BytesIO()
     save_images(root, ["child:1"], buf)
     other = str(tmp_path / "other")
