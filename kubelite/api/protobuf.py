@@ -58,6 +58,8 @@ def _varint(data: bytes, pos: int) -> tuple[int, int]:
 
 def read_fields(data: bytes) -> list[tuple[int, int, Any]]:
     """(field number, wire type, value): varints as int, fixed as int, length-delimited as bytes."""
+    if not isinstance(data, bytes | bytearray):
+        raise ProtobufError("protobuf: a message field arrived with a scalar wire type")
     out: list[tuple[int, int, Any]] = []
     pos = 0
     while pos < len(data):
@@ -180,7 +182,12 @@ def _map_entry(raw: bytes, value_type: str) -> tuple[str, Any]:
     return key, _text(value) if isinstance(value, bytes) else ""
 
 
+_NUMERIC = frozenset({"int32", "int64", "bool", "double"})
+
+
 def _scalar(ftype: str, wire: int, value: Any) -> Any:
+    if (ftype in _NUMERIC) == (wire == 2):
+        raise ProtobufError(f"protobuf: wire type {wire} does not fit a {ftype} field")
     if ftype == "string":
         return _text(value)
     if ftype == "bytes":

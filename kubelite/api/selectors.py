@@ -314,14 +314,27 @@ def from_label_selector(obj: JsonDict | None) -> LabelSelector:
     """``metav1.LabelSelectorAsSelector``: nil matches nothing, empty matches everything."""
     if obj is None:
         return LabelSelector(nothing=True)
+    if not isinstance(obj, dict):
+        raise SelectorError("a label selector must be an object")
+    labels = obj.get("matchLabels") or {}
+    exprs = obj.get("matchExpressions") or []
+    if not isinstance(labels, dict) or not isinstance(exprs, list):
+        raise SelectorError("matchLabels must be a map and matchExpressions a list")
     reqs: list[Requirement] = []
-    for key, value in sorted((obj.get("matchLabels") or {}).items()):
-        reqs.append(new_requirement(key, EQUALS, [value]))
-    for expr in obj.get("matchExpressions") or []:
-        op = _EXPR_OPS.get(expr.get("operator", ""))
+    for key, value in sorted(labels.items(), key=lambda kv: str(kv[0])):
+        if not isinstance(value, str):
+            raise SelectorError(f"matchLabels[{key}]: label values must be strings")
+        reqs.append(new_requirement(str(key), EQUALS, [value]))
+    for expr in exprs:
+        if not isinstance(expr, dict):
+            raise SelectorError("matchExpressions entries must be objects")
+        op = _EXPR_OPS.get(str(expr.get("operator", "")))
         if op is None:
             raise SelectorError(f'"{expr.get("operator", "")}" is not a valid label selector operator')
-        reqs.append(new_requirement(expr.get("key", ""), op, list(expr.get("values") or [])))
+        values = expr.get("values") or []
+        if not isinstance(values, list) or not all(isinstance(v, str) for v in values):
+            raise SelectorError("matchExpressions values must be a list of strings")
+        reqs.append(new_requirement(str(expr.get("key", "")), op, list(values)))
     return LabelSelector(tuple(sorted(reqs, key=lambda r: r.key)))
 
 

@@ -10,10 +10,17 @@ from hypothesis import strategies as hs
 
 from kubelite.api.apply import server_side_apply, track_update
 from kubelite.api.defaults import apply_defaults, prepare_for_create
-from kubelite.api.field_selectors import field_set
+from kubelite.api.field_selectors import compile_field_selector, field_set
+from kubelite.api.json_patch import apply_json_patch
+from kubelite.api.merge_patch import apply_merge_patch
 from kubelite.api.meta import fill_create_meta
+from kubelite.api.patch_errors import PatchError
+from kubelite.api.protobuf import ProtobufError, decode_protobuf, encode_unknown
+from kubelite.api.quantity import QuantityError, parse_quantity
 from kubelite.api.resources import REGISTRY
+from kubelite.api.selectors import SelectorError, from_label_selector, parse_label_selector
 from kubelite.api.status import ApiError
+from kubelite.api.strategic import apply_strategic_patch
 from kubelite.api.strict import check
 from kubelite.api.tables import table_for
 from kubelite.api.validation import validate, validate_update
@@ -59,3 +66,43 @@ def test_wrong_shapes_become_field_errors_and_placeholder_cells() -> None:
     unreadable = {**bad, "spec": ["not", "an", "object"]}
     row = table_for("deployments", [unreadable], NOW)["rows"][0]["cells"]
     assert row[0] == "d" and set(row[1:]) == {"<unknown>"}
+
+
+_pkeys = hs.sampled_from(["spec", "containers", "name", "image", "$patch", "$retainKeys", "$setElementOrder/containers",
+                          "$deleteFromPrimitiveList/finalizers", "metadata", "finalizers", "template", "ports",
+                          "containerPort", "op", "path", "value", "from", "matchLabels", "matchExpressions",
+                          "key", "operator", "values"])
+_pleaf = hs.one_of(hs.none(), hs.booleans(), hs.integers(-2, 2), hs.sampled_from(["", "x", "replace", "delete",
+                                                                                  "In", "/spec"]))
+_pjson = hs.recursive(_pleaf, lambda inner: hs.lists(inner, max_size=3) | hs.dictionaries(_pkeys, inner, max_size=4),
+                      max_leaves=15)
+
+
+@settings(max_examples=80, deadline=None)
+@given(_pjson, _pjson)
+def test_patches_fail_only_with_patch_errors(doc: Any, patch: Any) -> None:
+    base = {"apiVersion": "apps/v1", "kind": "Deployment", **doc} if isinstance(doc, dict) else doc
+    for fn in (apply_json_patch, apply_merge_patch, apply_strategic_patch):
+        try:
+            fn(base, patch)
+        except PatchError:
+            pass
+
+
+@settings(max_examples=80, deadline=None)
+@given(hs.binary(max_size=40), hs.text(alphabet="ab=!,() innotx<>\\.-/", max_size=16), _pjson)
+def test_decoders_fail_only_with_their_errors(raw: bytes, text: str, obj: Any) -> None:
+    for body in (b"k8s\x00" + raw, encode_unknown("apps/v1", "Deployment", raw)):
+        try:
+            decode_protobuf(body)
+        except ProtobufError:
+            pass
+    for parse in (parse_label_selector, lambda t: compile_field_selector("pods", t), parse_quantity):
+        try:
+            parse(text)
+        except (SelectorError, ApiError, QuantityError):
+            pass
+    try:
+        from_label_selector(obj if isinstance(obj, dict) else None)
+    except SelectorError:
+        pass
