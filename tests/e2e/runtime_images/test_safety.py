@@ -111,3 +111,23 @@ def test_two_clis_at_once_lose_no_tag(kl, root) -> None:
         for i in range(25):
             assert f"w{w}/t " in out and f" {i} " in out
     assert len(out.splitlines()) == 1 + 1 + 50
+
+
+def test_tag_rmi_and_malformed_archive_through_the_cli(kl, root, tmp_path) -> None:
+    image_id = kl("image", "bootstrap", "busybox").stdout.split()[-1]
+    kl("tag", "busybox", "localhost:5000/a/b:1")
+    kl("tag", image_id[7:19], "second")
+    assert sorted(line.split()[0] for line in kl("images").stdout.splitlines()[1:]) == \
+        ["busybox", "localhost:5000/a/b", "second"]
+    proc = kl("rmi", image_id, check=False)
+    assert proc.returncode == 1 and "must be forced" in proc.stderr and proc.stderr.count("\n") == 1
+    assert kl("rmi", "second").stdout == "Untagged: second:latest\n"
+    before = snapshot_state(root)
+    garbage = tmp_path / "garbage.tar"
+    garbage.write_bytes(b"\x1f\x8b" + os.urandom(4096))
+    proc = kl("load", "-i", str(garbage), check=False)
+    assert proc.returncode == 1 and proc.stderr.startswith("Error: ") and proc.stderr.count("\n") == 1
+    assert snapshot_state(root) == before
+    out = kl("rmi", "-f", image_id).stdout.splitlines()
+    assert out == ["Untagged: busybox:latest", "Untagged: localhost:5000/a/b:1", f"Deleted: {image_id}"]
+    assert snapshot_state(root)["blobs"] == [] and kl("images", "-q").stdout == ""
