@@ -32,6 +32,7 @@ from kubelite.build.context import Entry, Source, StatCache, hash_sources, resol
 from kubelite.build.dockerignore import Matcher
 from kubelite.build.dockerignore import parse as parse_dockerignore
 from kubelite.build.errors import BuildError, DockerfileError
+from kubelite.build.memo import MemoRecorder
 from kubelite.build.parser import parse
 from kubelite.build.planner import (
     CopySpec,
@@ -100,21 +101,16 @@ class Builder:
         self._matcher: Matcher | None = None
         self._stat_cache: StatCache | None = None
         self.results: dict[int, tuple[ImageState, dict[str, object]]] = {}
-        self.watched: set[str] = set()       # context paths the result depends on (for the memo)
-        self.resolved: dict[str, str] = {}    # source path as named -> where it resolved (for the memo)
-        self.used_names: dict[str, str] = {}  # full image name -> manifest digest (for the memo)
-        self.used_manifests: set[str] = set()
-        self.replay_lines: list[str] = []    # the output a fully cached run of this build prints
+        self.memo = MemoRecorder(self.context)
         self.step_no = 0
         self.cached = 0
         self.executed = 0
-        self.started_ns = time.time_ns()
 
     # -- edges --------------------------------------------------------------------------------------
 
     def say(self, line: str, *, replay: bool = True) -> None:
         if replay:
-            self.replay_lines.append(line)
+            self.memo.lines.append(line)
         self.out.write(line + "\n")
         self.out.flush()
 
@@ -202,24 +198,14 @@ class Builder:
         return result
 
     def _remember(self, result: BuildResult) -> None:
-        """Write the whole-build memo (:mod:`kubelite.build.replay`) if the tags are still ours."""
-        from kubelite.build import replay
-        from kubelite.build.racy import stat_key
+        """Write the whole-build memo (:mod:`kubelite.build.replay`)."""
+        from kubelite.build.replay import Request
 
-        index = os.path.join(self.root, replay.INDEX)
-        before = stat_key(index)
-        if any(self.images.resolve(tag).id != result.image_id for tag in self.request.tags):
-            return
-        if stat_key(index) != before:
-            return
         req = self.request
-        memo = replay.Request(self.context, self.dockerfile_path, req.tags, req.build_args, req.target)
-        for tag in req.tags:
-            self._used(tag, result.manifest_digest)
-        replay.record(self.root, memo, files=self.watched, resolved=self.resolved, index_key=before,
-                      lines=self.replay_lines,
-                      image_id=result.image_id, started_ns=self.started_ns, names=self.used_names,
-                      manifests=self.used_manifests)
+        self.memo.write(self.root, Request(self.context, self.dockerfile_path, req.tags, req.build_args,
+                                           req.target),
+                        image_id=result.image_id, manifest=result.manifest_digest,
+                        resolve_id=lambda tag: self.images.resolve(tag).id, tags=req.tags)
 
     def _step_header(self, total: int, original: str) -> None:
         self.step_no += 1
@@ -240,23 +226,8 @@ class Builder:
             raise DockerfileError(f"FROM {stage.base}: {err} (kubelite has no registry pull here: "
                                   "bootstrap or load the image first)", stage.from_instruction.line,
                                   self.dockerfile_name) from None
-        self._used(stage.base, image.digest)
+        self.memo.image(stage.base, image.digest)
         return from_image(image.id, image.image_config, image.layers), dict(image.config)
-
-    def _used(self, ref: str, manifest: str) -> None:
-        """Remember how ``ref`` resolved, for the memo: by name when it is one, else by digest."""
-        from kubelite.oci.errors import OCIError
-        from kubelite.oci.reference import looks_like_id, parse_reference
-
-        self.used_manifests.add(manifest)
-        if ref.startswith("sha256:") or looks_like_id(ref):
-            return
-        try:
-            parsed = parse_reference(ref)
-        except OCIError:
-            return
-        if not parsed.digest:
-            self.used_names[str(parsed)] = manifest
 
     def _build_stage(self, plan: StagePlan, stage: Stage, total: int) -> set[str]:
         self._step_header(total, stage.from_instruction.raw.original)
@@ -314,7 +285,7 @@ class Builder:
             self.cached += 1
             self.say(" ---> Using cache")
         else:
-            self.replay_lines.append(" ---> Using cache")
+            self.memo.lines.append(" ---> Using cache")
             self.executed += 1
             record = self._execute(state, step, key, sources)
             self.cache.put(key, record)
@@ -345,26 +316,13 @@ class Builder:
         except BuildError as err:
             raise DockerfileError(str(err), instruction.line, self.dockerfile_name) from None
         digest, sources = hash_sources(sources, self.stat_cache)
-        self._watch(sources, wildcards=any(c in s for s in spec.sources for c in "*?["))
+        self.memo.sources(sources, wildcards=any(c in s for s in spec.sources for c in "*?["))
         if spec.inline:
             digest = hashlib.sha256(json.dumps([digest, spec.inline]).encode()).hexdigest()
         kind = "multi"
         if len(sources) + len(spec.inline) == 1:
             kind = "dir" if sources and sources[0].is_dir else "file"
         return f"{kind}:{digest}", sources
-
-    def _watch(self, sources: list[Source], *, wildcards: bool) -> None:
-        """What the memo must re-check for these sources: each entry's stat (a directory's mtime
-        changes when an entry comes or goes), how each source path resolves (a symlink on the way
-        could be re-pointed), and for wildcards the directories they were matched in."""
-        for source in sources:
-            self.watched.update(entry.path for entry in source.entries)
-            self.resolved[os.path.join(self.context, source.name)] = source.entries[0].path
-            if wildcards:
-                parent = os.path.dirname(os.path.join(self.context, source.name))
-                while parent == self.context or parent.startswith(self.context + os.sep):
-                    self.watched.add(parent)
-                    parent = os.path.dirname(parent)
 
     def _from_state(self, spec: CopySpec, instruction: ins.Instruction) -> ImageState:
         if spec.from_stage is not None:
@@ -377,7 +335,7 @@ class Builder:
         except (ImageError, OCIError) as err:
             raise DockerfileError(f"COPY --from={spec.from_image}: {err}", instruction.line,
                                   self.dockerfile_name) from None
-        self._used(str(spec.from_image), image.digest)
+        self.memo.image(str(spec.from_image), image.digest)
         return from_image(image.id, image.image_config, image.layers)
 
     # -- filesystem steps ---------------------------------------------------------------------------
