@@ -24,8 +24,9 @@ from typing import Any
 
 import orjson
 
+from kubelite.base.backoff import Backoff
 from kubelite.base.tasks import Ready
-from kubelite.storage.interface import CompactedError, EventType, KeyValue, Storage
+from kubelite.storage.interface import CompactedError, EventType, KeyValue, Storage, UnavailableError
 
 log = logging.getLogger(__name__)
 
@@ -294,12 +295,20 @@ class CacheFeeder:
     async def run(self) -> None:
         revision = await self._relist()
         self.ready.set()
+        backoff = Backoff(initial=0.1, maximum=5.0)
         while True:
             try:
                 revision = await self._follow(revision)
+                backoff.reset()
             except CompactedError:
                 log.warning("watch cache compacted under us, re-listing", extra={"root": self.root})
                 revision = await self._relist()
+            except UnavailableError as err:
+                # Transient (etcd without quorum, a dropped connection): resume from the last revision.
+                delay = backoff.next_delay()
+                log.warning("storage watch interrupted, resuming",
+                            extra={"root": self.root, "revision": revision, "error": str(err), "in": delay})
+                await asyncio.sleep(delay)
 
     async def _follow(self, revision: int) -> int:
         stream = self._storage.watch(self.root, revision)

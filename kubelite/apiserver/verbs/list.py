@@ -62,12 +62,17 @@ class Page:
         self.token = token
 
 
-async def _from_cache(rr: ResourceRequest, flt: filters.Filter, min_revision: int) -> Page | None:
+async def _from_cache(rr: ResourceRequest, flt: filters.Filter, min_revision: int, *,
+                      requested: bool = False) -> Page | None:
+    """The page from the watch cache once it has seen ``min_revision``; None to read storage instead.
+    A client-``requested`` revision the cache does not reach in time is a 504, as in Kubernetes."""
     cache = rr.store.cache
     if cache is None or not cache.ready.is_set() or rr.store.converts:
         return None
     if min_revision and not await cache.wait_for(min_revision):
-        raise st.timeout(f"Too large resource version: {min_revision}, current: {cache.revision}", 1)
+        if requested:
+            raise st.timeout(f"Too large resource version: {min_revision}, current: {cache.revision}", 1)
+        return None
     prefix = rr.resource.storage_prefix(rr.namespace or None)
     name = flt.exact_name()
     if name is not None and (rr.namespace or not rr.resource.namespaced):
@@ -140,7 +145,7 @@ async def list_page(rr: ResourceRequest) -> Page:
         if page is not None:
             return page
     if rv and not limit:
-        page = await _from_cache(rr, flt, rv)
+        page = await _from_cache(rr, flt, rv, requested=True)
         if page is not None:
             return page
     return await _from_storage(rr, flt, limit, None, None)
