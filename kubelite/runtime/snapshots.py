@@ -357,7 +357,7 @@ class Snapshotter:
                 info = write_layer(upper, w, overlay_upper=True)  # type: ignore[arg-type]
                 blob = w.commit()
             if not _is_mounted_upper(upper):
-                self._adopt_upper(key, info.diff_id, info.size)
+                self._adopt_upper(key, info.diff_id, info.uncompressed_size)
         desc = Descriptor(media_type=info.media_type, digest=blob.digest, size=blob.size)
         return CommittedLayer(descriptor=desc, diff_id=info.diff_id)
 

@@ -41,3 +41,4 @@ class LayerInfo:
     digest: str
     size: int             # bytes written (compressed when compressed)
     media_type: str
+    uncompressed_size: int = 0

@@ -135,7 +135,8 @@ def write_diff(lowers: Sequence[str], new_root: str, out: BinaryIO, *, compress:
                 tf.addfile(info)
     sink.close_stream()
     return LayerInfo(diff_id="sha256:" + sink.diff.hexdigest(), digest="sha256:" + sink.digest.hexdigest(),
-                     size=sink.size, media_type=mt.OCI_LAYER_GZIP if compress else mt.OCI_LAYER)
+                     size=sink.size, media_type=mt.OCI_LAYER_GZIP if compress else mt.OCI_LAYER,
+                     uncompressed_size=sink.raw_size)
 
 
 def _is_real_dir(root: str, rel: str) -> bool:

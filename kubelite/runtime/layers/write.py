@@ -26,6 +26,7 @@ class _HashingSink:
         self.diff = hashlib.sha256()
         self.digest = hashlib.sha256()
         self.size = 0
+        self.raw_size = 0
         self.comp = zlib.compressobj(level, zlib.DEFLATED, 31) if compress else None
 
     def _put(self, data: bytes) -> None:
@@ -36,6 +37,7 @@ class _HashingSink:
 
     def write(self, data: bytes) -> int:
         self.diff.update(data)
+        self.raw_size += len(data)
         self._put(self.comp.compress(data) if self.comp else bytes(data))
         return len(data)
 
@@ -123,7 +125,7 @@ def write_layer(src_dir: str, out: BinaryIO, *, compress: bool = True, overlay_u
     sink.close_stream()
     media_type = mt.OCI_LAYER_GZIP if compress else mt.OCI_LAYER
     return LayerInfo(diff_id="sha256:" + sink.diff.hexdigest(), digest="sha256:" + sink.digest.hexdigest(),
-                     size=sink.size, media_type=media_type)
+                     size=sink.size, media_type=media_type, uncompressed_size=sink.raw_size)
 
 
 def _walk_dir_root(root: str) -> Iterator[str]:
