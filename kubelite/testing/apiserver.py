@@ -6,18 +6,24 @@ Usage::
         api.url, api.token, api.kubeconfig   # base URL, admin bearer token, kubeconfig path
         api.ca_file                           # CA bundle for HTTPS clients (None over plain HTTP)
 
-or the pytest fixture :func:`apiserver` (memory storage, HTTPS). Storage URLs are whatever
-``kubelite.storage.open_storage`` accepts (``memory://``, ``sqlite:///path``); the server is stopped and
-the storage closed even when the test fails.
+or the pytest fixture :func:`apiserver` (memory storage, HTTPS; use it from a conftest with
+``from kubelite.testing.apiserver import apiserver  # noqa: F401``). Storage URLs are whatever
+``kubelite.storage.factory.open_storage`` accepts (``memory://``, ``sqlite:///path``, ``etcd://...``);
+the server is stopped and the storage closed even when the test fails.
+
+``RunningApiServer.ssl_context()`` trusts the server's CA, for aiohttp or other HTTPS clients.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import ssl
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from pathlib import Path
+
+import pytest
 
 from kubelite.apiserver.config import ApiServerConfig
 from kubelite.apiserver.server import ApiServer
@@ -35,6 +41,17 @@ class RunningApiServer:
     kubeconfig: Path
     ca_file: Path | None
     data_dir: Path
+
+    def ssl_context(self) -> ssl.SSLContext | None:
+        """An SSL context trusting this server's CA (None over plain HTTP)."""
+        if self.ca_file is None:
+            return None
+        return ssl.create_default_context(cafile=str(self.ca_file))
+
+    @property
+    def headers(self) -> dict[str, str]:
+        """The admin credential as an Authorization header."""
+        return {"Authorization": f"Bearer {self.token}"}
 
 
 @contextlib.asynccontextmanager
@@ -77,3 +94,10 @@ async def running_apiserver(
         with contextlib.suppress(asyncio.CancelledError, Exception):
             await task
         await storage.close()
+
+
+@pytest.fixture
+async def apiserver(tmp_path: Path) -> AsyncIterator[RunningApiServer]:
+    """An in-process API server (memory storage, HTTPS) for one test."""
+    async with running_apiserver(tmp_path / "apiserver") as running:
+        yield running
