@@ -18,6 +18,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="nameserver for ClusterFirst pods (repeatable; default: the host's resolv.conf)")
     parser.add_argument("--cluster-domain", default="cluster.local")
     parser.add_argument("--workers", type=int, default=4, help="pods synced at once")
+    parser.add_argument("--kubelet-port", type=int, default=10250,
+                        help="HTTPS port of the kubelet endpoint the API server proxies logs through")
+    parser.add_argument("--kubelet-address", default="0.0.0.0", help="address of that endpoint")
 
 
 def run(args: argparse.Namespace) -> int:
@@ -34,7 +37,8 @@ def run(args: argparse.Namespace) -> int:
     setup_logging(debug=bool(getattr(args, "debug", False)))
     config = AgentConfig(root=args.root, node_name=args.node_name, pod_cidr=args.pod_cidr,
                          cluster_dns=tuple(args.cluster_dns), cluster_domain=args.cluster_domain,
-                         workers=args.workers)
+                         workers=args.workers, kubelet_port=args.kubelet_port,
+                         kubelet_address=args.kubelet_address)
 
     async def main() -> None:
         async with Client.from_kubeconfig(args.kubeconfig) as client:

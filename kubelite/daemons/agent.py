@@ -15,6 +15,7 @@ from kubelite.client.informer import InformerFactory
 from kubelite.client.rest import Client
 from kubelite.kubelet.node import NodeAgent, NodeConfig, read_host
 from kubelite.kubelet.podworker import KubeletConfig, PodWorkers
+from kubelite.kubelet.server import KubeletServer, ServerConfig
 from kubelite.runtime.cri import RuntimeService
 
 
@@ -26,6 +27,8 @@ class AgentConfig:
     cluster_dns: tuple[str, ...] = ()
     cluster_domain: str = "cluster.local"
     workers: int = 4
+    kubelet_port: int = 10250
+    kubelet_address: str = "0.0.0.0"
 
     def name(self) -> str:
         return (self.node_name or socket.gethostname()).lower()
@@ -43,13 +46,23 @@ async def run_agent(client: Client, config: AgentConfig, *, runtime: RuntimeServ
     name = config.name()
     host = await asyncio.to_thread(read_host, config.root)
     rt: RuntimeService = runtime if runtime is not None else await asyncio.to_thread(open_runtime, config.root)
-    node = NodeAgent(NodeConfig(name=name, root=config.root, pod_cidr=config.pod_cidr), client=client)
+    node = NodeAgent(NodeConfig(name=name, root=config.root, pod_cidr=config.pod_cidr,
+                                kubelet_port=config.kubelet_port), client=client)
     factory = InformerFactory(client)
     workers = PodWorkers(KubeletConfig(node_name=name, root=config.root, host_ip=host.internal_ip,
                                        cluster_dns=config.cluster_dns, cluster_domain=config.cluster_domain,
                                        workers=config.workers),
                          client=client, informers=factory, runtime=rt)
+    # The API server proxies logs here; it authenticates with the cluster's admin token (the one this
+    # agent was given) or a client certificate of the cluster CA.
+    server = KubeletServer(ServerConfig(root=config.root, address=config.kubelet_address,
+                                        port=config.kubelet_port,
+                                        tokens=(client.config.token,) if client.config.token else (),
+                                        client_ca=client.config.ca_data, sans=(host.internal_ip, name)),
+                           calls=workers.calls)
     async with asyncio.TaskGroup() as tg:
+        tg.create_task(server.run(), name="kubelet-server")
+        await server.ready.wait()
         tg.create_task(node.run(), name="node")
         await node.registered.wait()
         factory.start(tg)

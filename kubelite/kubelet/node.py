@@ -40,6 +40,7 @@ class NodeConfig:
     lease_interval: float = 10.0
     status_interval: float = 60.0
     lease_duration: int = 40
+    kubelet_port: int = 10250
     labels: dict[str, str] = field(default_factory=dict)
 
 
@@ -140,7 +141,8 @@ def _condition(kind: str, ok: bool, texts: tuple[str, str, str, str], now: str,
             "lastHeartbeatTime": now, "lastTransitionTime": since}
 
 
-def node_status(host: HostFacts, now: str, previous: list[JsonDict] | None = None) -> JsonDict:
+def node_status(host: HostFacts, now: str, previous: list[JsonDict] | None = None, *,
+                kubelet_port: int = 10250) -> JsonDict:
     """The Node's ``status`` from the host's facts: capacity, allocatable, conditions, addresses, info."""
     prev = previous or []
     capacity = {"cpu": str(host.cpus), "memory": f"{host.memory_bytes // 1024}Ki",
@@ -164,7 +166,7 @@ def node_status(host: HostFacts, now: str, previous: list[JsonDict] | None = Non
         "conditions": conditions,
         "addresses": [{"type": "InternalIP", "address": host.internal_ip},
                       {"type": "Hostname", "address": host.hostname}],
-        "daemonEndpoints": {"kubeletEndpoint": {"Port": 10250}},
+        "daemonEndpoints": {"kubeletEndpoint": {"Port": kubelet_port}},
         "nodeInfo": {
             "machineID": host.machine_id, "systemUUID": host.machine_id, "bootID": host.boot_id,
             "kernelVersion": host.kernel, "osImage": host.os_image,
@@ -183,7 +185,7 @@ def node_object(config: NodeConfig, host: HostFacts, now: str) -> JsonDict:
     if config.pod_cidr:
         spec = {"podCIDR": config.pod_cidr, "podCIDRs": [config.pod_cidr]}
     return {"apiVersion": "v1", "kind": "Node", "metadata": {"name": config.name, "labels": labels},
-            "spec": spec, "status": node_status(host, now)}
+            "spec": spec, "status": node_status(host, now, kubelet_port=config.kubelet_port)}
 
 
 def _ts(clock: Clock) -> str:
@@ -232,7 +234,7 @@ class NodeAgent:
         if node is None:
             node = await self.nodes.get(self.config.name)
         previous = (node.get("status") or {}).get("conditions") or []
-        status = node_status(host, _ts(self.clock), previous)
+        status = node_status(host, _ts(self.clock), previous, kubelet_port=self.config.kubelet_port)
         node["status"] = {**(node.get("status") or {}), **status}
         written = await self.nodes.update_status(node)
         self._last_conditions = [(c["type"], c["status"]) for c in status["conditions"]]

@@ -10,6 +10,7 @@ import json
 import os
 import secrets
 import signal
+import ssl
 import subprocess
 import sys
 import tempfile
@@ -22,11 +23,12 @@ from typing import Any
 
 import pytest
 
+from kubelite.client.kubeconfig import load_kubeconfig
 from kubelite.runtime.bootstrap import bootstrap_busybox
 from kubelite.runtime.cri import EngineRuntime
 from kubelite.runtime.lifecycle import Engine
 from kubelite.testing.engine_harness import teardown_engine, unique_net
-from tests.e2e.apiserver.conftest import Kubectl, ServerProcess, start_server
+from tests.e2e.apiserver.conftest import Kubectl, ServerProcess, free_port, start_server
 
 pytestmark = pytest.mark.e2e
 
@@ -37,6 +39,7 @@ class Cluster:
     root: str
     node: str
     kubectl: Kubectl
+    kubelet_port: int
 
     def logs(self) -> str:
         return "\n".join(f"--- {p.name}\n{p.read_text()[-3000:]}" for p in self.server.data_dir.glob("*.log"))
@@ -51,15 +54,17 @@ def cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Cluster]:
         json.dump({"bridge": net.bridge, "subnet": net.subnet, "table": net.table}, fh)
     bootstrap_busybox(root)
     node = f"kl-node-{secrets.token_hex(3)}"
+    port = free_port()
     server = start_server(tmp_path_factory.mktemp("cluster"))
     procs: list[subprocess.Popen[bytes]] = []
     try:
-        for verb in (["controller-manager"], ["scheduler"], ["agent", "--node-name", node]):
+        agent = ["agent", "--node-name", node, "--kubelet-port", str(port)]
+        for verb in (["controller-manager"], ["scheduler"], agent):
             log = server.data_dir / f"{verb[0]}.log"
             procs.append(subprocess.Popen(
                 [sys.executable, "-m", "kubelite", "--root", root, *verb, "--kubeconfig", str(server.kubeconfig)],
                 stdout=log.open("ab"), stderr=subprocess.STDOUT, env=dict(os.environ, PYTHONUNBUFFERED="1")))
-        yield Cluster(server, root, node, Kubectl(server, server.data_dir / "kcache"))
+        yield Cluster(server, root, node, Kubectl(server, server.data_dir / "kcache"), port)
     finally:
         for p in procs:
             p.send_signal(signal.SIGINT)
@@ -126,6 +131,18 @@ def test_pod_runs_ready_with_an_ip_and_deletion_removes_it(cluster: Cluster) -> 
                     lambda: _fetch(f"http://{pod['status']['podIP']}:8080/index.html"), within=30)
     assert body.strip() == "hello-from-pod"
     assert [c.state for c in engine_containers(cluster, "web")] == ["CONTAINER_RUNNING"]
+    assert pod["status"]["qosClass"] == "BestEffort" and pod["status"]["hostIP"]
+
+    # The kubelet endpoint the API server will proxy `kubectl logs` to, with the cluster's admin token.
+    node = json.loads(cluster.kubectl.run("get", "node", cluster.node, "-o", "json").stdout)
+    assert node["status"]["daemonEndpoints"]["kubeletEndpoint"]["Port"] == cluster.kubelet_port
+    token = load_kubeconfig(cluster.server.kubeconfig).resolve().token or ""
+    ctx = ssl.create_default_context()
+    ctx.check_hostname, ctx.verify_mode = False, ssl.CERT_NONE
+    req = urllib.request.Request(f"https://127.0.0.1:{cluster.kubelet_port}/containerLogs/default/web/httpd",
+                                 headers={"Authorization": f"Bearer {token}"})
+    with urllib.request.urlopen(req, timeout=10, context=ctx) as resp:
+        assert resp.status == 200  # httpd -f logs nothing: an empty, successful answer
 
     cluster.kubectl.run("delete", "pod", "web", "--wait=false")
     wait_for(cluster, "the pod gone", lambda: get_pod(cluster, "web") is None)
