@@ -27,10 +27,11 @@ from kubelite.controllers.nodelifecycle.controller import NodeLifecycleControlle
 from kubelite.controllers.podgc.controller import PodGC
 from kubelite.controllers.replication.compute import REPLICA_SET, REPLICATION_CONTROLLER
 from kubelite.controllers.replication.controller import ReplicationManager
+from kubelite.controllers.servicelb.controller import ServiceLB
 from kubelite.scheduler.scheduler import Scheduler, SchedulerConfig
 
 CONTROLLERS = ("replicationcontroller", "replicaset", "deployment", "endpoints", "garbagecollector",
-               "nodelifecycle", "namespace", "podgc")
+               "nodelifecycle", "namespace", "podgc", "servicelb")
 
 
 class LeadershipLost(RuntimeError):
@@ -68,6 +69,8 @@ async def run_controllers(client: Client, config: ComponentConfig) -> None:
         parts.append(NamespaceController(client, factory))
     if "podgc" in config.controllers:
         parts.append(PodGC(client, factory))
+    if "servicelb" in config.controllers:
+        parts.append(ServiceLB(client, factory))
     async with asyncio.TaskGroup() as tg:
         factory.start(tg)
         for part in parts:

@@ -1,0 +1,1 @@
+"""LoadBalancer Services on a machine without a cloud: external IPs from a local pool (as k3s's ServiceLB)."""
