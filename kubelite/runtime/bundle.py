@@ -21,9 +21,6 @@ if TYPE_CHECKING:
 def setup_network(engine: Engine, ctr: Container) -> NetworkState:
     """Give the container its network: a bridge address, an isolated namespace, the host's, or its
     pod sandbox's."""
-    from kubelite.runtime.network import bridge as br
-    from kubelite.runtime.network.ipam import Table
-
     mode = ctr.host_config.network_mode
     if ctr.host_config.sandbox:
         from kubelite.runtime.sandbox import SandboxStore
@@ -34,6 +31,9 @@ def setup_network(engine: Engine, ctr: Container) -> NetworkState:
         return NetworkState()
     if mode == "none":
         return NetworkState()  # runc makes a fresh namespace with loopback up: nothing to set up here
+    from kubelite.runtime.network import bridge as br
+    from kubelite.runtime.network.ipam import Table
+
     with engine.store.lock():
         ip = Table(engine.root).claim(engine.net, ctr.id)
     att = br.attach(engine.kernel, engine.net, ctr.id, ip)

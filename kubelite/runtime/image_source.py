@@ -104,6 +104,7 @@ class StoreImageSource:
 
     def __init__(self, root: str) -> None:
         self.root = root
+        self._snaps: Any = None
 
     def resolve(self, ref: str) -> ImageInfo:
         from kubelite.runtime.images import ImageStore  # type: ignore[import-not-found,unused-ignore]
@@ -128,22 +129,27 @@ class StoreImageSource:
             raw=image,
         )
 
-    def prepare_rootfs(self, key: str, image: ImageInfo, target: str) -> None:
-        from kubelite.runtime.snapshots import Snapshotter  # type: ignore[import-not-found,unused-ignore]
+    def _snapshotter(self) -> Any:
+        """One Snapshotter per source (it loads libc through ctypes on first mount: do that once)."""
+        if self._snaps is None:
+            from kubelite.runtime.snapshots import Snapshotter  # type: ignore[import-not-found,unused-ignore]
 
-        snaps = Snapshotter(self.root)
+            self._snaps = Snapshotter(self.root)
+        return self._snaps
+
+    def prepare_rootfs(self, key: str, image: ImageInfo, target: str) -> None:
+        snaps = self._snapshotter()
         mounts = snaps.prepare(key, image.raw)
         snaps.mount(mounts, target)
 
     def release_rootfs(self, key: str, target: str) -> None:
-        from kubelite.runtime.snapshots import Snapshotter  # type: ignore[import-not-found,unused-ignore]
-
-        snaps = Snapshotter(self.root)
+        snaps = self._snapshotter()
         detach(target)
-        try:
-            snaps.unmount(target)
-        except (FileNotFoundError, OSError):
-            pass
+        if os.path.ismount(target):  # still mounted only if the detach failed
+            try:
+                snaps.unmount(target)
+            except (FileNotFoundError, OSError):
+                pass
         try:
             snaps.remove(key)
         except (KeyError, LookupError, FileNotFoundError):
