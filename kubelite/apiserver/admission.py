@@ -80,12 +80,20 @@ def make_admit(namespaces: Callable[[], ResourceStore]) -> Admit:
     async def admit(resource: Resource, obj: Obj, old: Obj | None) -> None:
         if old is None and resource.namespaced:
             ns = str((obj.get("metadata") or {}).get("namespace") or "")
+            store = namespaces()
             try:
-                namespace = await namespaces().get("", ns)
+                # Like kube's NamespaceLifecycle: the cache first (no wait on every create), storage on
+                # a miss (a namespace created a moment ago).
+                namespace = await store.get("", ns, resource_version="0")
             except st.ApiError as err:
-                if err.code == 404:
-                    raise st.not_found("namespaces", ns) from None
-                raise
+                if err.code != 404:
+                    raise
+                try:
+                    namespace = await store.get_from_storage("", ns)
+                except st.ApiError as err2:
+                    if err2.code == 404:
+                        raise st.not_found("namespaces", ns) from None
+                    raise
             if namespace.get("metadata", {}).get("deletionTimestamp") and resource.plural != "events":
                 raise st.forbidden(resource.plural, str(obj["metadata"].get("name", "")),
                                    f"unable to create new content in namespace {ns} because it is being "

@@ -169,6 +169,11 @@ class ResourceStore:
         obj, _ = await self._read(namespace, name)
         return obj
 
+    async def get_from_storage(self, namespace: str, name: str) -> Obj:
+        """The object as storage holds it now, bypassing the cache."""
+        obj, _ = await self._read(namespace, name)
+        return self.decode_cached(obj)
+
     # ----- create
 
     async def create(self, namespace: str, obj: Obj, opts: WriteOptions) -> Obj:

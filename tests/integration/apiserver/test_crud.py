@@ -3,6 +3,7 @@ optimistic concurrency, delete (graceful and finalizers), status and scale subre
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 import pytest
@@ -181,8 +182,14 @@ async def test_namespace_deletion_waits_for_finalize(client: Any) -> None:
     await client.call("POST", "/api/v1/namespaces", {"metadata": {"name": "temp"}})
     code, ns = await client.call("DELETE", "/api/v1/namespaces/temp")
     assert code == 202 and ns["status"]["phase"] == "Terminating"
-    code, refused = await client.call("POST", "/api/v1/namespaces/temp/configmaps",
-                                      {"metadata": {"name": "x"}})
+    # Namespace lifecycle reads the watch cache (as kube's admission reads its informer): poll briefly.
+    deadline = asyncio.get_running_loop().time() + 5
+    while True:
+        code, refused = await client.call("POST", "/api/v1/namespaces/temp/configmaps",
+                                          {"metadata": {"name": "x"}})
+        if code != 201 or asyncio.get_running_loop().time() > deadline:
+            break
+        await client.call("DELETE", "/api/v1/namespaces/temp/configmaps/x")
     assert code == 403, refused
     ns["spec"]["finalizers"] = []
     code, _ = await client.call("PUT", "/api/v1/namespaces/temp/finalize", ns)
