@@ -73,13 +73,17 @@ class SubscriberOverflowError(Exception):
     """A watcher fell too far behind; its stream ends and the client re-watches."""
 
 
+BOOKMARK = "BOOKMARK"
+"""A marker a watch handler may queue for itself (time for a bookmark)."""
+
+
 class Subscription:
     """A watcher's queue of events under one key prefix; iterate it, then ``close()``."""
 
     def __init__(self, cache: WatchCache, prefix: str, max_queue: int) -> None:
         self._cache = cache
         self.prefix = prefix
-        self._queue: asyncio.Queue[CacheEvent | None] = asyncio.Queue()
+        self._queue: asyncio.Queue[CacheEvent | str | None] = asyncio.Queue()
         self._max = max_queue
         self.overflowed = False
 
@@ -91,11 +95,18 @@ class Subscription:
             return
         self._queue.put_nowait(event)
 
-    async def next(self) -> CacheEvent:
-        item = await self._queue.get()
-        if item is None:
-            raise SubscriberOverflowError("watcher too slow")
-        return item
+    def put_marker(self, marker: str) -> None:
+        self._queue.put_nowait(marker)
+
+    async def next_batch(self) -> list[CacheEvent | str]:
+        """Wait for at least one item, then take everything queued: one write per burst."""
+        first = await self._queue.get()
+        items = [first]
+        while not self._queue.empty():
+            items.append(self._queue.get_nowait())
+        if any(item is None for item in items):
+            raise SubscriberOverflowError("watcher too slow or stream reset")
+        return [item for item in items if item is not None]
 
     def terminate(self) -> None:
         """End the stream (the client re-watches or re-lists)."""

@@ -25,7 +25,13 @@ from aiohttp import web
 from kubelite.api import status as st
 from kubelite.apiserver import filters, negotiation, printing
 from kubelite.apiserver.verbs.request import ResourceRequest
-from kubelite.apiserver.watchcache import CacheEvent, SubscriberOverflowError, TooOldError
+from kubelite.apiserver.watchcache import (
+    BOOKMARK,
+    CacheEvent,
+    SubscriberOverflowError,
+    Subscription,
+    TooOldError,
+)
 
 Obj = dict[str, Any]
 
@@ -90,6 +96,21 @@ class _Encoder:
         return orjson.dumps({"type": "BOOKMARK", "object": obj}) + b"\n"
 
 
+class _BookmarkTicker:
+    """Puts a BOOKMARK marker into the subscription every ``interval`` seconds."""
+
+    def __init__(self, loop: asyncio.AbstractEventLoop, sub: Subscription, interval: float) -> None:
+        self._loop, self._sub, self._interval = loop, sub, interval
+        self._handle = loop.call_later(interval, self._tick)
+
+    def _tick(self) -> None:
+        self._sub.put_marker(BOOKMARK)
+        self._handle = self._loop.call_later(self._interval, self._tick)
+
+    def cancel(self) -> None:
+        self._handle.cancel()
+
+
 async def _start(rr: ResourceRequest) -> web.StreamResponse:
     resp = web.StreamResponse(status=200, headers={"Content-Type": "application/json",
                                                    "Cache-Control": "no-cache, private"})
@@ -122,45 +143,38 @@ async def handle(rr: ResourceRequest) -> web.StreamResponse:
         status = st.expired(f"too old resource version: {err.requested} ({err.oldest})").status
         await resp.write(orjson.dumps({"type": "ERROR", "object": status}) + b"\n")
         return resp
+    ticker: _BookmarkTicker | None = None
     try:
         resp = await _start(rr)
         chunk = [encoder.line(e, t) for e in backlog if (t := filtered_type(e, flt)) is not None]
         if chunk:
             await resp.write(b"".join(chunk))
-        bookmarks = rr.flag("allowWatchBookmarks")
         loop = asyncio.get_running_loop()
-        deadline = loop.time() + timeout
-        while True:
-            remaining = deadline - loop.time()
-            if remaining <= 0:
-                break
-            wait = min(remaining, limits.bookmark_interval) if bookmarks else remaining
-            try:
-                async with asyncio.timeout(wait):  # no extra task per wait, unlike wait_for
-                    event = await sub.next()
-            except TimeoutError:
-                if bookmarks and deadline - loop.time() > 0:
-                    await resp.write(encoder.bookmark(cache.revision))
-                continue
-            lines = []
-            t = filtered_type(event, flt)
-            if t is not None:
-                lines.append(encoder.line(event, t))
-            # Drain whatever else is queued: one write per burst, not per event.
-            for _ in range(sub.pending()):
-                event = await sub.next()
-                t = filtered_type(event, flt)
-                if t is not None:
-                    lines.append(encoder.line(event, t))
-            if lines:
-                await resp.write(b"".join(lines))
-    except SubscriberOverflowError:
+        ticker = _BookmarkTicker(loop, sub, limits.bookmark_interval) if rr.flag("allowWatchBookmarks") else None
+        # One deadline for the whole stream; bookmarks arrive through the queue as markers, so the
+        # hot path is a plain queue get per burst of events.
+        async with asyncio.timeout_at(loop.time() + timeout):
+            while True:
+                lines = []
+                for item in await sub.next_batch():
+                    if item is BOOKMARK:
+                        lines.append(encoder.bookmark(cache.revision))
+                        continue
+                    assert isinstance(item, CacheEvent)
+                    t = filtered_type(item, flt)
+                    if t is not None:
+                        lines.append(encoder.line(item, t))
+                if lines:
+                    await resp.write(b"".join(lines))
+    except (SubscriberOverflowError, TimeoutError):
         pass
     except (ConnectionResetError, asyncio.CancelledError):
         sub.close()
         raise
     finally:
         sub.close()
+        if ticker is not None:
+            ticker.cancel()
     with contextlib.suppress(ConnectionResetError):
         await resp.write_eof()
     return resp
