@@ -212,16 +212,29 @@ class LeaderElector:
                 self.on_new_leader(holder)
 
     async def _release(self) -> None:
-        """Hand the Lease back if we still hold it, so a successor need not wait for it to expire."""
+        """Hand the Lease back if we still hold it, so a successor need not wait for it to expire.
+
+        A renewal cancelled in flight may have reached the server, leaving our copy one version behind:
+        on a conflict the Lease is re-read and released if it is still ours (never if someone else
+        took it)."""
         lease = self._observed
-        if lease is None or (lease.get("spec") or {}).get("holderIdentity") != self.config.identity:
-            return
-        now = format_micro_time(self.clock.now())
-        spec = dict(lease.get("spec") or {})
-        spec.update({"holderIdentity": "", "leaseDurationSeconds": 1, "renewTime": now, "acquireTime": now})
-        released = dict(lease)
-        released["spec"] = spec
-        try:
-            self._observe(await self.leases.update(released, self.config.namespace))
-        except (ApiError, TransportError) as err:
-            log.info("lease release failed", extra={"lease": self._lease_name, "error": str(err)})
+        for _ in range(3):
+            if lease is None or (lease.get("spec") or {}).get("holderIdentity") != self.config.identity:
+                return
+            now = format_micro_time(self.clock.now())
+            spec = dict(lease.get("spec") or {})
+            spec.update({"holderIdentity": "", "leaseDurationSeconds": 1, "renewTime": now, "acquireTime": now})
+            released = dict(lease)
+            released["spec"] = spec
+            try:
+                self._observe(await self.leases.update(released, self.config.namespace))
+                return
+            except ConflictError:
+                try:
+                    lease = await self.leases.get(self.config.name, self.config.namespace)
+                except (ApiError, TransportError) as err:
+                    log.info("lease release failed", extra={"lease": self._lease_name, "error": str(err)})
+                    return
+            except (ApiError, TransportError) as err:
+                log.info("lease release failed", extra={"lease": self._lease_name, "error": str(err)})
+                return
