@@ -356,7 +356,7 @@ class Builder:
         with self.workspace.rootfs(state) as snap:
             if step.run is not None:
                 self.say(f" ---> Running in {snap.key}", replay=False)
-                result, created = runstep.run(snap, step.run, state_root=os.path.join(self.root, "build", "runc"),
+                result, created = runstep.run(snap, step.run, state_root=self.workspace.runc_root,
                                               cache_dir=os.path.join(self.root, "cache"))
                 text = result.output.decode(errors="replace")
                 if text:

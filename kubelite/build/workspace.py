@@ -3,7 +3,8 @@
 A step that changes files (RUN, COPY, ADD) gets a snapshot of the current :class:`ImageState`
 (``build-<pid>-<n>``), mounted at ``ROOT/build/mnt/<key>``; after the step it is unmounted, its upper
 dir becomes a layer (``Snapshotter.commit_diff``) and the snapshot is removed. A CLI killed mid-step
-leaves a mount and a snapshot whose pid is gone: :func:`reap_stale` (run at the start of every build)
+leaves a mount and a snapshot whose pid is gone (and its RUN container, which runc keeps running):
+:meth:`Workspace.reap_stale` (run by the next build that needs a filesystem) ends such containers,
 unmounts and removes them. Nothing of a step is visible to others before its layer blob is complete
 and its cache entry written.
 """
@@ -18,11 +19,14 @@ import shutil
 from collections.abc import Iterator
 
 from kubelite.build.state import ImageState
+from kubelite.runtime.container_errors import ContainerError
 from kubelite.runtime.monitor import pid_alive
+from kubelite.runtime.runc import Runc
 from kubelite.runtime.snapshots import CommittedLayer, Snapshotter
 
 _KEY = re.compile(r"^build-(\d+)-\d+$")
 MNT_DIR = os.path.join("build", "mnt")
+RUNC_DIR = os.path.join("build", "runc")   # runc's state root for RUN containers
 
 
 def _mounted_targets() -> set[str]:
@@ -40,15 +44,19 @@ class Workspace:
         self.root = root
         self.snapshotter = snapshotter
         self.mnt = os.path.join(root, MNT_DIR)
+        self.runc_root = os.path.join(root, RUNC_DIR)
         self._counter = itertools.count()
 
     def reap_stale(self) -> None:
-        """Unmount and drop what builds killed mid-step left behind."""
+        """Unmount and drop what builds killed mid-step left behind: first the RUN containers still
+        running on their snapshots (runc outlives a killed CLI), then the mounts and snapshots."""
+        stale = [key for key in self.snapshotter.active()
+                 if (m := _KEY.match(key)) and not pid_alive(int(m.group(1)))]
+        if not stale:
+            return
+        self._end_containers_on([os.path.join(self.mnt, key) for key in stale])
         mounted = _mounted_targets()
-        for key in self.snapshotter.active():
-            match = _KEY.match(key)
-            if not match or pid_alive(int(match.group(1))):
-                continue
+        for key in stale:
             target = os.path.join(self.mnt, key)
             if target in mounted:
                 with contextlib.suppress(OSError):
@@ -56,6 +64,17 @@ class Workspace:
             with contextlib.suppress(Exception):
                 self.snapshotter.remove(key)
             shutil.rmtree(target, ignore_errors=True)
+
+    def _end_containers_on(self, targets: list[str]) -> None:
+        if not os.path.isdir(self.runc_root):
+            return
+        runc = Runc(self.runc_root)
+        for cid in os.listdir(self.runc_root):
+            state = runc.state(cid)
+            rootfs = str((state or {}).get("rootfs", ""))
+            if any(rootfs == t or rootfs.startswith(t + "/") for t in targets):
+                with contextlib.suppress(ContainerError):
+                    runc.delete(cid, force=True)
 
     @contextlib.contextmanager
     def rootfs(self, state: ImageState) -> Iterator[Snapshot]:
