@@ -17,7 +17,7 @@ import tempfile
 import time
 import urllib.request
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -40,9 +40,30 @@ class Cluster:
     node: str
     kubectl: Kubectl
     kubelet_port: int
+    procs: dict[str, subprocess.Popen[bytes]] = field(default_factory=dict)
 
     def logs(self) -> str:
         return "\n".join(f"--- {p.name}\n{p.read_text()[-3000:]}" for p in self.server.data_dir.glob("*.log"))
+
+    def start(self, *verb: str) -> None:
+        log = self.server.data_dir / f"{verb[0]}.log"
+        self.procs[verb[0]] = subprocess.Popen(
+            [sys.executable, "-m", "kubelite", "--root", self.root, *verb, "--kubeconfig", str(self.server.kubeconfig)],
+            stdout=log.open("ab"), stderr=subprocess.STDOUT, env=dict(os.environ, PYTHONUNBUFFERED="1"))
+
+    def start_agent(self) -> None:
+        self.start("agent", "--node-name", self.node, "--kubelet-port", str(self.kubelet_port))
+
+    def stop_all(self) -> None:
+        for p in self.procs.values():
+            if p.poll() is None:
+                p.send_signal(signal.SIGINT)
+        for p in self.procs.values():
+            try:
+                p.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                p.kill()
+                p.wait()
 
 
 @pytest.fixture(scope="module")
@@ -53,27 +74,16 @@ def cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Cluster]:
     with open(os.path.join(root, "network", "config.json"), "w") as fh:
         json.dump({"bridge": net.bridge, "subnet": net.subnet, "table": net.table}, fh)
     bootstrap_busybox(root)
-    node = f"kl-node-{secrets.token_hex(3)}"
-    port = free_port()
     server = start_server(tmp_path_factory.mktemp("cluster"))
-    procs: list[subprocess.Popen[bytes]] = []
+    cluster = Cluster(server, root, f"kl-node-{secrets.token_hex(3)}", Kubectl(server, server.data_dir / "kcache"),
+                      free_port())
     try:
-        agent = ["agent", "--node-name", node, "--kubelet-port", str(port)]
-        for verb in (["controller-manager"], ["scheduler"], agent):
-            log = server.data_dir / f"{verb[0]}.log"
-            procs.append(subprocess.Popen(
-                [sys.executable, "-m", "kubelite", "--root", root, *verb, "--kubeconfig", str(server.kubeconfig)],
-                stdout=log.open("ab"), stderr=subprocess.STDOUT, env=dict(os.environ, PYTHONUNBUFFERED="1")))
-        yield Cluster(server, root, node, Kubectl(server, server.data_dir / "kcache"), port)
+        cluster.start("controller-manager")
+        cluster.start("scheduler")
+        cluster.start_agent()
+        yield cluster
     finally:
-        for p in procs:
-            p.send_signal(signal.SIGINT)
-        for p in procs:
-            try:
-                p.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                p.kill()
-                p.wait()
+        cluster.stop_all()
         server.stop()
         teardown_engine(Engine(root, net=net), root)
 
@@ -221,3 +231,55 @@ def test_rc_pod_deleted_comes_back_as_a_running_container(cluster: Cluster) -> N
     assert [c.state for c in engine_containers(cluster, second)] == ["CONTAINER_RUNNING"]
     assert engine_containers(cluster, first) == []
     cluster.kubectl.run("delete", "rc", "sleeper", "--wait=false")
+
+
+PROBED = """
+apiVersion: v1
+kind: Pod
+metadata: {name: probed}
+spec:
+  terminationGracePeriodSeconds: 1
+  containers:
+  - name: web
+    image: busybox
+    command: ["sh", "-c", "mkdir -p /w && echo ok > /w/ok && exec httpd -f -p 8082 -h /w"]
+    readinessProbe: {httpGet: {path: /ok, port: 8082}, periodSeconds: 1}
+    livenessProbe: {exec: {command: ["cat", "/w/alive"]}, periodSeconds: 1, failureThreshold: 2}
+"""
+
+
+def test_failing_liveness_restarts_into_crash_loop_backoff(cluster: Cluster) -> None:
+    cluster.kubectl.run("apply", "-f", "-", input=PROBED)
+
+    def looping() -> bool:
+        pod = get_pod(cluster, "probed") or {}
+        cs = (pod.get("status", {}).get("containerStatuses") or [{}])[0]
+        return bool(cs.get("restartCount", 0) >= 1
+                    and cs.get("state", {}).get("waiting", {}).get("reason") == "CrashLoopBackOff")
+
+    wait_for(cluster, "liveness restarts and CrashLoopBackOff", looping, within=60)
+    events = json.loads(cluster.kubectl.run("get", "events", "-o", "json",
+                                            "--field-selector", "involvedObject.name=probed").stdout)
+    reasons = {e["reason"] for e in events["items"]}
+    assert {"Unhealthy", "Killing", "Started"} <= reasons
+    cluster.kubectl.run("delete", "pod", "probed", "--wait=false")
+
+
+def test_restarted_agent_adopts_running_containers(cluster: Cluster) -> None:
+    cluster.kubectl.run("apply", "-f", "-", input=WEB.replace("name: web", "name: kept"))
+    pod = wait_for(cluster, "the kept pod Ready", lambda: ready(cluster, "kept"))
+    before = [c.id for c in engine_containers(cluster, "kept")]
+    cluster.procs["agent"].kill()  # no cleanup of any kind: a crash
+    cluster.procs["agent"].wait()
+    cluster.start_agent()
+    # The new agent re-registers and keeps the pod as it is: same container, same IP, still Ready.
+    wait_for(cluster, "the node Ready again", lambda: "True" in cluster.kubectl.run(
+        "get", "node", cluster.node, "-o", "jsonpath={.status.conditions[?(@.type=='Ready')].status}").stdout)
+    cluster.kubectl.run("label", "pod", "kept", "touched=yes")  # an update the new agent must sync
+    wait_for(cluster, "the kept pod still Ready", lambda: ready(cluster, "kept"))
+    assert [c.id for c in engine_containers(cluster, "kept")] == before
+    assert (ready(cluster, "kept") or {})["status"]["podIP"] == pod["status"]["podIP"]
+    cluster.kubectl.run("delete", "pod", "kept")  # completed by the new agent, after it synced the pod
+    assert engine_containers(cluster, "kept") == []
+    log = (cluster.server.data_dir / "agent.log").read_text()
+    assert log.count("pod sandbox created pod=default/kept ") == 1, log
