@@ -21,7 +21,7 @@ from aiohttp import web
 from kubelite.api import status as st
 from kubelite.apiserver import filters, negotiation, printing
 from kubelite.apiserver.store import translate_storage_error
-from kubelite.apiserver.verbs.request import ResourceRequest, json_response, raw_response
+from kubelite.apiserver.verbs.request import ResourceRequest, large_response
 from kubelite.apiserver.watchcache import CachedObject
 from kubelite.storage.interface import StorageError
 
@@ -169,5 +169,5 @@ async def handle(rr: ResourceRequest) -> web.StreamResponse:
                                   now=rr.ctx.clock.now(), continue_token=page.token,
                                   include_object=negotiation.include_object(
                                       rr.query.get("includeObject", "")))
-        return json_response(table, content_type=negotiation.TABLE_CT)
-    return raw_response(_list_bytes(rr, page))
+        return await large_response(rr.http, orjson.dumps(table), content_type=negotiation.TABLE_CT)
+    return await large_response(rr.http, _list_bytes(rr, page))
