@@ -60,8 +60,11 @@ class ApiServer:
 
     @property
     def url(self) -> str:
+        """The URL clients on this host use (a wildcard listen address is reached over loopback, which
+        the serving certificate covers)."""
         scheme = "https" if self.config.tls else "http"
-        host = self.config.host if ":" not in self.config.host else f"[{self.config.host}]"
+        host = {"0.0.0.0": "127.0.0.1", "::": "::1", "": "127.0.0.1"}.get(self.config.host, self.config.host)
+        host = host if ":" not in host else f"[{host}]"
         return f"{scheme}://{host}:{self.port}"
 
     @property
