@@ -112,6 +112,7 @@ class PodWorkers:
         self.api = client.resource("v1", "pods")
         self._host_resolv = ResolvConf()
         self.probes = ProbeTracker()
+        self._backoff_reported: dict[str, float] = {}  # uid/container -> the delay last reported
         self._first_seen: dict[str, float] = {}  # container id -> monotonic time it was first seen running
 
     # --- plumbing ----------------------------------------------------------------------------------
@@ -194,6 +195,7 @@ class PodWorkers:
         if acted:
             observed = await self._observe(sandbox)
         result = self._plan(pod, observed)
+        self._report_backoff(pod, result)
         status = podplan.pod_status(pod, result, observed, self.config.host_ip, _ts(self.clock))
         await self._write_status(pod, status)
         if status["phase"] in ("Succeeded", "Failed"):
@@ -212,6 +214,26 @@ class PodWorkers:
 
         return podplan.plan(pod, observed, self.failures.get(uid, {}),
                             in_backoff=lambda name: self.backoff.in_backoff(f"{uid}/{name}", now), ready=ready)
+
+    def _report_backoff(self, pod: JsonDict, result: podplan.Plan) -> None:
+        """One BackOff Event each time a container enters a (longer) backoff, not one per sync."""
+        uid = (pod.get("metadata") or {}).get("uid", "")
+        by_name = {s.get("name"): s for s in [*result.init_statuses, *result.statuses]}
+        for name in result.waiting_on:
+            key = f"{uid}/{name}"
+            delay = self.backoff.current(key)
+            if self._backoff_reported.get(key) == delay:
+                continue
+            self._backoff_reported[key] = delay
+            reason = ((by_name.get(name) or {}).get("state") or {}).get("waiting", {}).get("reason")
+            if reason == "CrashLoopBackOff":
+                self.events.emit(pod, "Warning", "BackOff", "Back-off restarting failed container "
+                                 f"{name} in pod {meta_namespace_key(pod)}")
+            elif reason == "ImagePullBackOff":
+                spec = pod.get("spec") or {}
+                specs = [*(spec.get("initContainers") or []), *(spec.get("containers") or [])]
+                image = next((c.get("image", "") for c in specs if c.get("name") == name), "")
+                self.events.emit(pod, "Normal", "BackOff", f'Back-off pulling image "{image}"')
 
     async def _probe(self, pod: JsonDict, observed: Observed) -> bool:
         """Run the probes that are due; stop containers whose liveness or startup probe failed (their
@@ -364,6 +386,8 @@ class PodWorkers:
         await self.calls.call(self.runtime.remove_pod_sandbox, sandbox.id)
         await asyncio.to_thread(remove_pod_dir, self.config.root, sandbox.uid)
         self.failures.pop(sandbox.uid, None)
+        for key in [k for k in self._backoff_reported if k.startswith(f"{sandbox.uid}/")]:
+            del self._backoff_reported[key]
         log.info("pod sandbox removed", extra={"pod": f"{sandbox.namespace}/{sandbox.name}"})
 
     async def _terminate(self, pod: JsonDict, sandboxes: list[SandboxStatus]) -> None:
