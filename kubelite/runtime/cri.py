@@ -59,8 +59,19 @@ class SandboxConfig:
     hostname: str = ""
     labels: dict[str, str] = field(default_factory=dict)
     annotations: dict[str, str] = field(default_factory=dict)
+    port_mappings: list[PortMapping] = field(default_factory=list)  # hostPorts (bridge network only)
     resolv_conf: str = ""  # the pod's /etc/resolv.conf (the kubelet's, per dnsPolicy); "" = the host's
     network: str = "bridge"  # bridge, none, or host (hostNetwork: the host's network and UTS namespaces)
+
+
+@dataclass
+class PortMapping:
+    """A pod's ``hostPort``: ``host_ip:host_port`` on the node DNATed to the pod's ``container_port``."""
+
+    container_port: int
+    host_port: int
+    protocol: str = "tcp"
+    host_ip: str = ""
 
 
 @dataclass
@@ -195,6 +206,7 @@ class EngineRuntime:
     # --- sandboxes ---------------------------------------------------------------------------------
 
     def run_pod_sandbox(self, config: SandboxConfig) -> str:
+        from kubelite.runtime.containers import PortBinding
         from kubelite.runtime.sandbox import create_sandbox
 
         labels = dict(config.labels) | {
@@ -210,6 +222,11 @@ class EngineRuntime:
             labels=labels,
             annotations=config.annotations,
             resolv_conf=config.resolv_conf,
+            port_mappings=[
+                PortBinding(m.host_ip, m.host_port, m.container_port, m.protocol.lower())
+                for m in config.port_mappings
+                if m.host_port
+            ],
         )
         return sb.id
 
@@ -225,6 +242,11 @@ class EngineRuntime:
             self.engine.stop(ctr.id, 0)
         sb.state = NOTREADY
         store.save(sb)
+        if sb.port_mappings:  # a pod that is not ready keeps no hostPort
+            from kubelite.runtime.publishing import publish
+
+            with self.engine.store.lock():
+                publish(self.engine)
 
     def remove_pod_sandbox(self, sandbox_id: str) -> None:
         from kubelite.runtime.sandbox import SandboxStore, remove_sandbox

@@ -48,6 +48,7 @@ class Sandbox:
     labels: dict[str, str] = field(default_factory=dict)
     annotations: dict[str, str] = field(default_factory=dict)
     state: str = READY
+    port_mappings: list[dict[str, Any]] = field(default_factory=list)  # PortBinding fields (hostPort)
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> Sandbox:
@@ -134,6 +135,7 @@ def create_sandbox(
     labels: dict[str, str] | None = None,
     annotations: dict[str, str] | None = None,
     resolv_conf: str = "",
+    port_mappings: list[Any] | None = None,
 ) -> Sandbox:
     """Create and register a ready sandbox. ``engine`` is a :class:`~kubelite.runtime.lifecycle.Engine`."""
     from kubelite.runtime.containers import new_id
@@ -167,6 +169,17 @@ def create_sandbox(
                 ip = Table(engine.root).claim(engine.net, "sandbox:" + sid)
             att = br.attach(engine.kernel, engine.net, sid, ip)
             sb.netns, sb.ip, sb.prefix_len, sb.gateway = att.netns, att.ip, att.prefix_len, att.gateway
+            if port_mappings:
+                from dataclasses import asdict as as_dict
+
+                from kubelite.runtime.publishing import check_host_ports, publish
+
+                with engine.store.lock():
+                    check_host_ports(engine, list(port_mappings), owner=sid)
+                    sb.port_mappings = [as_dict(p) for p in port_mappings]
+                    sb.state = READY
+                    store.save(sb)
+                    publish(engine)
         elif network == "none":
             sb.netns = br.isolated(engine.kernel, sid)
         elif network == "host":
@@ -187,9 +200,18 @@ def remove_sandbox(engine: Any, sid: str) -> None:
     from kubelite.runtime.network.ipam import Table
 
     store = SandboxStore(engine.root)
+    try:
+        had_ports = bool(store.load(sid).port_mappings)
+    except NotFound:
+        had_ports = False
     with contextlib.suppress(ContainerError, OSError):
         br.detach(engine.kernel, sid)
     with engine.store.lock():
         Table(engine.root).release("sandbox:" + sid)
     unpin_namespaces(store.path(sid))
     store.delete(sid)
+    if had_ports:
+        from kubelite.runtime.publishing import publish
+
+        with engine.store.lock():
+            publish(engine)
