@@ -377,7 +377,7 @@ class Store:
         ref = ref.lstrip("/")
         if not ref:
             raise NotFound("No such container: (empty)")
-        if len(ref) == 64 and os.path.exists(self.path(ref, "container.json")):
+        if len(ref) == 64 and not ref.strip("0123456789abcdef") and os.path.exists(self.path(ref, "container.json")):
             return self.load(ref)  # a full id (what the kubelet always passes): no scan
         everything = list(self.all())
         for ctr in everything:
