@@ -181,3 +181,33 @@ async def test_probes_drive_readiness_and_restarts(harness: Harness) -> None:
         events = await harness.client.resource("v1", "events").list("default")
         messages = {e["reason"]: e["message"] for e in events["items"]}
         assert "Unhealthy" in messages and "failed liveness probe" in messages.get("Killing", "")
+
+
+async def test_service_links_config_env_and_volumes(harness: Harness) -> None:
+    await harness.client.resource("v1", "services").create({
+        "apiVersion": "v1", "kind": "Service", "metadata": {"name": "redis-master"},
+        "spec": {"ports": [{"port": 6379}], "selector": {"app": "redis"}}}, "default")
+    await harness.client.resource("v1", "configmaps").create({
+        "apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "cfg"}, "data": {"greeting": "hi"}}, "default")
+    async with kubelet(harness.client, harness.runtime, harness.tmp) as workers:
+        await eventually(lambda: workers.services.get("redis-master", "default") is not None, "service cached")
+        pod = await harness.pod("envy", volumes=[{"name": "c", "configMap": {"name": "cfg"}}, {"name": "e",
+                                                                                               "emptyDir": {}}],
+                                containers=[{"name": "c", "image": "busybox",
+                                             "command": ["sh", "-c", "echo $REDIS_MASTER_SERVICE_HOST $GREETING"],
+                                             "env": [{"name": "GREETING", "valueFrom": {"configMapKeyRef": {
+                                                 "name": "cfg", "key": "greeting"}}}],
+                                             "volumeMounts": [{"name": "c", "mountPath": "/etc/cfg"},
+                                                              {"name": "e", "mountPath": "/scratch"}]}],
+                                restartPolicy="Never")
+
+        async def done() -> bool:
+            return (await harness.status("envy")).get("phase") == "Succeeded"
+
+        await eventually(done, "the pod Succeeded")
+    svc = await harness.client.resource("v1", "services").get("redis-master", "default")
+    (ctr,) = [c for c in harness.runtime.containers.values() if c.status.name == "c"]
+    logs = harness.runtime.read_logs(ctr.status.id)
+    assert [text for _, _, text in logs] == [f"{svc['spec']['clusterIP']} hi".encode()]
+    volume = harness.tmp / "kubelet" / "pods" / pod["metadata"]["uid"] / "volumes" / "configmap" / "c" / "greeting"
+    assert volume.read_text() == "hi"

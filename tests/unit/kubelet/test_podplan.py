@@ -126,3 +126,24 @@ def test_start_error_fails_a_never_pod() -> None:
     assert result.actions == []
     assert result.statuses[0]["state"]["terminated"]["reason"] == "StartError"
     assert pod_status(p, result, observed, "h", "t")["phase"] == "Failed"
+
+
+def test_node_status_conditions_follow_the_host() -> None:
+    from dataclasses import replace
+
+    from kubelite.kubelet.node import HostFacts, node_status
+
+    host = HostFacts(cpus=2, memory_bytes=8 << 30, memory_available=4 << 30, disk_bytes=100 << 30,
+                     disk_available=50 << 30, pids_max=32768, pids_used=300, internal_ip="192.0.2.1",
+                     hostname="h", kernel="6.1", os_image="Debian", arch="amd64", machine_id="m", boot_id="b")
+    status = node_status(host, "t0")
+    assert {c["type"]: c["status"] for c in status["conditions"]} == {
+        "Ready": "True", "MemoryPressure": "False", "DiskPressure": "False", "PIDPressure": "False"}
+    assert status["capacity"] == {"cpu": "2", "memory": f"{8 << 20}Ki", "ephemeral-storage": f"{100 << 20}Ki",
+                                  "pods": "110"}
+    pressed = node_status(replace(host, memory_available=1 << 20, disk_available=1 << 30), "t1",
+                          status["conditions"])
+    by_type = {c["type"]: c for c in pressed["conditions"]}
+    assert by_type["MemoryPressure"]["status"] == "True" and by_type["MemoryPressure"]["lastTransitionTime"] == "t1"
+    assert by_type["DiskPressure"]["status"] == "True"
+    assert by_type["Ready"]["lastTransitionTime"] == "t0"  # unchanged status keeps its transition time
