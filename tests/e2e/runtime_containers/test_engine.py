@@ -289,3 +289,31 @@ def test_start_after_an_interrupted_start(clean: Engine) -> None:
     wait_for(lambda: b"once" in _log(clean, ctr.id), what="the container's output")
     clean.remove(ctr.id, force=True)
     assert clean.runc.state(ctr.id) is None
+
+
+def test_security_defaults_and_limits_inside_the_container(clean: Engine) -> None:
+    script = (
+        "grep -E '^(CapEff|Seccomp|NoNewPrivs):' /proc/self/status; "
+        "echo masked=$(wc -c < /proc/timer_list); "
+        "(echo 1 > /proc/sys/kernel/panic) 2>/dev/null && echo sys=writable || echo sys=readonly; "
+        "(mount -t tmpfs x /mnt) 2>/dev/null && echo mount=allowed || echo mount=denied; "
+        "echo quota=$(cat /sys/fs/cgroup/cpu/cpu.cfs_quota_us /sys/fs/cgroup/cpu.max 2>/dev/null | head -1); "
+        "echo pids=$(cat /sys/fs/cgroup/pids/pids.max /sys/fs/cgroup/pids.max 2>/dev/null | head -1); "
+        "echo nofile=$(ulimit -n)"
+    )
+    code, out, _, _ = run_attached(
+        clean,
+        CreateRequest(image="busybox", cpus=0.5, pids_limit=20, no_new_privileges=True, command=["sh", "-c", script]),
+    )
+    facts = dict(line.split(":", 1) if ":" in line else line.split("=", 1) for line in out.decode().splitlines())
+    facts = {k.strip(): v.strip() for k, v in facts.items()}
+    assert code == 0, out
+    assert facts["CapEff"] == "00000000a80425fb"  # Docker's 14 capabilities, exactly
+    assert facts["Seccomp"] == "2" and facts["NoNewPrivs"] == "1"
+    with open("/proc/timer_list", "rb") as fh:
+        assert fh.read(1)  # the host's is not empty, so an empty one inside means masked
+    assert facts["masked"] == "0" and facts["sys"] == "readonly" and facts["mount"] == "denied"
+    assert facts["quota"].split()[0] == "50000" and facts["pids"] == "20"
+    with open("/proc/self/limits") as fh:
+        host_nofile = next(line.split()[4] for line in fh if line.startswith("Max open files"))
+    assert int(facts["nofile"]) <= int(host_nofile)
