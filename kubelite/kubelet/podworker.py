@@ -50,6 +50,7 @@ from kubelite.runtime.cri import (
     CONTAINER_EXITED,
     CONTAINER_RUNNING,
     SANDBOX_READY,
+    ContainerStatus,
     RuntimeService,
     SandboxConfig,
     SandboxStatus,
@@ -61,6 +62,17 @@ NAME_LABEL = "io.kubernetes.pod.name"
 NAMESPACE_LABEL = "io.kubernetes.pod.namespace"
 UID_LABEL = "io.kubernetes.pod.uid"
 DEFAULT_GRACE = 30
+
+
+@dataclass(frozen=True)
+class _Snapshot:
+    """Every sandbox and container of the runtime at one moment, shared by the periodic syncs of all
+    pods (one listing per half resync period instead of one per pod per period)."""
+
+    at: float
+    generation: int
+    sandboxes: list[SandboxStatus]
+    containers: list[ContainerStatus]
 
 
 @dataclass(frozen=True)
@@ -112,6 +124,7 @@ class PodWorkers:
         self.api = client.resource("v1", "pods")
         self._host_resolv = ResolvConf()
         self.probes = ProbeTracker()
+        self._snapshot: _Snapshot | None = None
         self._backoff_reported: dict[str, float] = {}  # uid/container -> the delay last reported
         self._first_seen: dict[str, float] = {}  # container id -> monotonic time it was first seen running
 
@@ -159,11 +172,26 @@ class PodWorkers:
 
     # --- sync --------------------------------------------------------------------------------------
 
+    async def _snap(self, *, fresh: bool = False) -> _Snapshot:
+        """The runtime's sandboxes and containers, re-listed when stale or after any mutation."""
+        now = self.clock.monotonic()
+        snap = self._snapshot
+        if (not fresh and snap is not None and snap.generation == self.calls.generation
+                and now - snap.at < self.config.resync / 2):
+            return snap
+        generation = self.calls.generation
+        sandboxes = await self.calls.call(self.runtime.list_pod_sandboxes, None)
+        containers = await self.calls.call(self.runtime.list_containers, None, None)
+        snap = _Snapshot(now, generation, sandboxes, containers)
+        if generation == self.calls.generation:
+            self._snapshot = snap
+        return snap
+
     async def sync(self, key: str) -> None:
         namespace, _, name = key.partition("/")
         pod = self.pods.get(name, namespace)
-        sandboxes = await self.calls.call(self.runtime.list_pod_sandboxes,
-                                          {NAME_LABEL: name, NAMESPACE_LABEL: namespace})
+        sandboxes = [sb for sb in (await self._snap()).sandboxes
+                     if sb.labels.get(NAME_LABEL) == name and sb.labels.get(NAMESPACE_LABEL) == namespace]
         if pod is None or (pod.get("spec") or {}).get("nodeName") != self.config.node_name:
             for sb in sandboxes:
                 await self._remove_sandbox(sb, grace=0)
@@ -181,7 +209,7 @@ class PodWorkers:
         result = self._plan(pod, observed)
         if any(isinstance(a, CreateSandbox) for a in result.actions):
             sandbox = await self._create_sandbox(pod)
-            observed = await self._observe(sandbox)
+            observed = await self._observe(sandbox, fresh=True)
             result = self._plan(pod, observed)
         acted = False
         for action in result.actions:
@@ -193,7 +221,7 @@ class PodWorkers:
         if await self._probe(pod, observed):
             acted = True
         if acted:
-            observed = await self._observe(sandbox)
+            observed = await self._observe(sandbox, fresh=True)
         result = self._plan(pod, observed)
         self._report_backoff(pod, result)
         status = podplan.pod_status(pod, result, observed, self.config.host_ip, _ts(self.clock))
@@ -269,11 +297,11 @@ class PodWorkers:
             del self._first_seen[cid]
         return killed
 
-    async def _observe(self, sandbox: SandboxStatus | None) -> Observed:
+    async def _observe(self, sandbox: SandboxStatus | None, *, fresh: bool = False) -> Observed:
         if sandbox is None:
             return Observed()
         found = []
-        for c in await self.calls.call(self.runtime.list_containers, sandbox.id, None):
+        for c in [c for c in (await self._snap(fresh=fresh)).containers if c.sandbox_id == sandbox.id]:
             state = {CONTAINER_RUNNING: podplan.RUNNING, CONTAINER_EXITED: podplan.EXITED,
                      CONTAINER_CREATED: podplan.CREATED}.get(c.state, podplan.EXITED)
             found.append(ObservedContainer(

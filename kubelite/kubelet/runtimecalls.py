@@ -22,18 +22,32 @@ T = TypeVar("T")
 
 
 class RuntimeCalls:
+    """``generation`` counts finished mutations (anything but the read-only calls), so a cached listing
+    can tell whether something changed since it was taken."""
+
+    READS = frozenset({"list_pod_sandboxes", "pod_sandbox_status", "list_containers", "container_status",
+                       "read_logs", "image_status", "list_images", "exec_sync"})
+
     def __init__(self, runtime: RuntimeService) -> None:
         self.runtime = runtime
+        self.generation = 0
         self._serial = ThreadPoolExecutor(max_workers=1, thread_name_prefix="kubelet-runtime")
         self._stops = ThreadPoolExecutor(max_workers=8, thread_name_prefix="kubelet-stop")
 
     async def call(self, fn: Callable[..., T], *args: Any) -> T:
         loop = asyncio.get_running_loop()
-        return await loop.run_in_executor(self._serial, functools.partial(fn, *args))
+        try:
+            return await loop.run_in_executor(self._serial, functools.partial(fn, *args))
+        finally:
+            if getattr(fn, "__name__", "") not in self.READS:
+                self.generation += 1
 
     async def stop(self, container_id: str, grace: int) -> None:
         loop = asyncio.get_running_loop()
-        await loop.run_in_executor(self._stops, self.runtime.stop_container, container_id, grace)
+        try:
+            await loop.run_in_executor(self._stops, self.runtime.stop_container, container_id, grace)
+        finally:
+            self.generation += 1
 
     def close(self) -> None:
         self._serial.shutdown(wait=False, cancel_futures=True)
