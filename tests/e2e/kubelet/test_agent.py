@@ -2,7 +2,8 @@
 agent`` on a private engine root (busybox bootstrapped, its own bridge/subnet/nft table); real kubectl.
 Pods become real runc containers that are Running and Ready with a pod IP, deletion removes them, an RC
 pod deleted with kubectl comes back as a running container, and two containers of one pod reach each
-other on localhost and share an emptyDir."""
+other on localhost and share an emptyDir filled by an init container; a failing liveness probe restarts
+into CrashLoopBackOff; a killed agent's successor adopts what runs."""
 
 from __future__ import annotations
 
@@ -174,6 +175,11 @@ metadata: {name: pair}
 spec:
   terminationGracePeriodSeconds: 2
   volumes: [{name: shared, emptyDir: {}}]
+  initContainers:
+  - name: init
+    image: busybox
+    command: ["sh", "-c", "echo from-init > /data/init.txt"]
+    volumeMounts: [{name: shared, mountPath: /data}]
   containers:
   - name: server
     image: busybox
@@ -194,6 +200,9 @@ def test_two_containers_share_localhost_and_an_empty_dir(cluster: Cluster) -> No
     fetched = Path(cluster.root, "kubelet", "pods", uid, "volumes", "empty-dir", "shared", "fetched")
     wait_for(cluster, "the client fetched over localhost", fetched.exists, within=30)
     assert fetched.read_text().strip() == "from-server"
+    assert fetched.with_name("init.txt").read_text().strip() == "from-init"
+    (init,) = pod["status"]["initContainerStatuses"]
+    assert init["state"]["terminated"]["reason"] == "Completed" and init["ready"]
     cluster.kubectl.run("delete", "pod", "pair", "--wait=false")
     wait_for(cluster, "the pair pod gone", lambda: get_pod(cluster, "pair") is None)
 
