@@ -140,9 +140,9 @@ def _one(pod: JsonDict, spec: JsonDict, observed: Observed, failures: dict[str, 
     for old in attempts[2:]:
         plan.actions.append(RemoveContainer(old.id))
     if latest is None or latest.state == CREATED:
-        if latest is not None and failure and failure[0] == "RunContainerError" and policy == "Never":
+        if failure and failure[0] == "RunContainerError" and policy == "Never":
             start_error = {"exitCode": 128, "reason": "StartError", "message": failure[1],
-                           "containerID": ID_PREFIX + latest.id}
+                           **({"containerID": ID_PREFIX + latest.id} if latest else {})}
             return _status(spec, attempts, {"terminated": start_error}, False), "failed"
         held = failure is not None and in_backoff(name)
         if may_start and not held:

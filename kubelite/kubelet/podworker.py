@@ -44,7 +44,7 @@ from kubelite.kubelet.podplan import CreateSandbox, Observed, ObservedContainer,
 from kubelite.kubelet.probes import ProbeTracker, run_probe
 from kubelite.kubelet.runtimecalls import RuntimeCalls
 from kubelite.kubelet.volumes import VolumeError, pod_dir, prepare_volumes, remove_pod_dir
-from kubelite.runtime.container_errors import ContainerError
+from kubelite.runtime.container_errors import CommandNotFound, ContainerError
 from kubelite.runtime.cri import (
     CONTAINER_CREATED,
     CONTAINER_EXITED,
@@ -393,6 +393,10 @@ class PodWorkers:
             return
         try:
             cid = await self.calls.call(self.runtime.create_container, sandbox.id, config)
+        except CommandNotFound as err:  # the engine checks the executable at create; runc would at start
+            self.events.emit(pod, "Warning", "Failed", f"Error: failed to start container \"{action.name}\": {err}")
+            self._fail(pod, action.name, "RunContainerError", str(err))
+            return
         except ContainerError as err:
             self.events.emit(pod, "Warning", "Failed", f"Error: {err}")
             self._fail(pod, action.name, "CreateContainerError", str(err))

@@ -292,3 +292,37 @@ def test_restarted_agent_adopts_running_containers(cluster: Cluster) -> None:
     assert engine_containers(cluster, "kept") == []
     log = (cluster.server.data_dir / "agent.log").read_text()
     assert log.count("pod sandbox created pod=default/kept ") == 1, log
+
+
+BROKEN = """
+apiVersion: v1
+kind: Pod
+metadata: {name: badcmd}
+spec:
+  restartPolicy: Never
+  containers: [{name: c, image: busybox, command: ["/no/such/binary"]}]
+---
+apiVersion: v1
+kind: Pod
+metadata: {name: noimage}
+spec:
+  containers: [{name: c, image: "nosuch-kubelite-image:1.0"}]
+"""
+
+
+def _container_state(cluster: Cluster, name: str) -> dict[str, Any]:
+    pod = get_pod(cluster, name) or {}
+    return dict((pod.get("status", {}).get("containerStatuses") or [{}])[0].get("state") or {})
+
+
+def test_bad_command_and_missing_image_are_container_states(cluster: Cluster) -> None:
+    cluster.kubectl.run("apply", "-f", "-", input=BROKEN)
+    wait_for(cluster, "the bad command reported", lambda: (get_pod(cluster, "badcmd") or {}).get(
+        "status", {}).get("phase") == "Failed")
+    state = _container_state(cluster, "badcmd")
+    assert state.get("terminated", {}).get("exitCode", 0) != 0, state
+    wait_for(cluster, "ErrImagePull", lambda: _container_state(cluster, "noimage").get("waiting", {}).get(
+        "reason") in ("ErrImagePull", "ImagePullBackOff"))
+    cluster.kubectl.run("delete", "pod", "badcmd", "noimage")
+    # The agent is still healthy: the node stays Ready and other pods keep working (checked by the others).
+    assert cluster.procs["agent"].poll() is None

@@ -147,3 +147,9 @@ def test_node_status_conditions_follow_the_host() -> None:
     assert by_type["MemoryPressure"]["status"] == "True" and by_type["MemoryPressure"]["lastTransitionTime"] == "t1"
     assert by_type["DiskPressure"]["status"] == "True"
     assert by_type["Ready"]["lastTransitionTime"] == "t0"  # unchanged status keeps its transition time
+
+
+def test_start_error_without_a_container_fails_a_never_pod() -> None:
+    p = pod("a", policy="Never")
+    result = plan(p, Observed(sandbox_id="s"), failures={"a": ("RunContainerError", "not found")})
+    assert result.actions == [] and result.statuses[0]["state"]["terminated"]["reason"] == "StartError"
