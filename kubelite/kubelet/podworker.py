@@ -43,7 +43,7 @@ from kubelite.kubelet.envvars import ConfigError
 from kubelite.kubelet.podplan import CreateSandbox, Observed, ObservedContainer, RemoveContainer, StartContainer
 from kubelite.kubelet.probes import ProbeTracker, run_probe
 from kubelite.kubelet.runtimecalls import RuntimeCalls
-from kubelite.kubelet.volumes import VolumeError, pod_dir, prepare_volumes, remove_pod_dir
+from kubelite.kubelet.volumes import VolumeError, has_synced_volumes, pod_dir, prepare_volumes, remove_pod_dir
 from kubelite.runtime.container_errors import CommandNotFound, ContainerError
 from kubelite.runtime.cri import (
     CONTAINER_CREATED,
@@ -224,6 +224,9 @@ class PodWorkers:
             observed = await self._observe(sandbox, fresh=True)
         result = self._plan(pod, observed)
         self._report_backoff(pod, result)
+        if sandbox is not None and has_synced_volumes(pod):
+            with contextlib.suppress(VolumeError, OSError):  # a missing source keeps the last content
+                await asyncio.to_thread(prepare_volumes, self.config.root, pod, self._lookup)
         status = podplan.pod_status(pod, result, observed, self.config.host_ip, _ts(self.clock))
         await self._write_status(pod, status)
         if status["phase"] in ("Succeeded", "Failed"):

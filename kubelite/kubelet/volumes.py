@@ -5,9 +5,12 @@ Layout (under the kubelet's state directory)::
     <root>/kubelet/pods/<pod uid>/
       etc-hosts                         the pod's /etc/hosts
       volumes/empty-dir/<name>/         emptyDir (shared by every container of the pod)
-      volumes/configmap/<name>/<key>    configMap items, rewritten at each sync (updates follow)
+      volumes/configmap/<name>/<key>    configMap items (updates follow, see below)
       volumes/secret/<name>/<key>       secret items (decoded), mode 0600 by default
 
+configMap and secret volumes are rewritten at every sync of a running pod (files whose content is
+unchanged are left alone), so updates reach containers within a sync period, as with Kubernetes'
+atomic writer (minus its symlink swap: a reader may see one file updated before another).
 ``hostPath`` volumes are the host's path itself (created for ``DirectoryOrCreate``/``FileOrCreate``).
 ``emptyDir`` with ``medium: Memory`` is a plain directory here (a difference from the kubelet's tmpfs).
 A missing ConfigMap or Secret that is not ``optional`` raises :class:`VolumeError`: the pod waits in
@@ -43,16 +46,26 @@ def _write_items(directory: str, data: dict[str, bytes], items: list[JsonDict] |
         if key not in data:
             continue
         path = os.path.join(directory, rel)
+        written.add(rel)
+        if _same(path, data[key], mode):
+            continue  # re-syncs compare first: an unchanged volume costs reads, not writes
         os.makedirs(os.path.dirname(path), exist_ok=True)
         tmp = f"{path}.tmp"
         with open(tmp, "wb") as fh:
             fh.write(data[key])
         os.chmod(tmp, mode)
         os.replace(tmp, path)
-        written.add(rel)
     for name in os.listdir(directory):
         if name not in written and os.path.isfile(os.path.join(directory, name)):
             os.unlink(os.path.join(directory, name))
+
+
+def _same(path: str, data: bytes, mode: int) -> bool:
+    try:
+        with open(path, "rb") as fh:
+            return fh.read() == data and (os.fstat(fh.fileno()).st_mode & 0o777) == mode
+    except OSError:
+        return False
 
 
 def _source_data(kind: str, obj: JsonDict) -> dict[str, bytes]:
@@ -114,6 +127,11 @@ def prepare_volumes(root: str, pod: JsonDict, lookup: Lookup) -> dict[str, str]:
             continue  # unsupported volume types are skipped; a mount of one fails as an unknown volume
         out[name] = path
     return out
+
+
+def has_synced_volumes(pod: JsonDict) -> bool:
+    """Whether ``pod`` has volumes whose content follows API objects (configMap, secret)."""
+    return any("configMap" in v or "secret" in v for v in (pod.get("spec") or {}).get("volumes") or [])
 
 
 def remove_pod_dir(root: str, uid: str) -> None:

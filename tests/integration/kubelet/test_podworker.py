@@ -211,3 +211,19 @@ async def test_service_links_config_env_and_volumes(harness: Harness) -> None:
     assert [text for _, _, text in logs] == [f"{svc['spec']['clusterIP']} hi".encode()]
     volume = harness.tmp / "kubelet" / "pods" / pod["metadata"]["uid"] / "volumes" / "configmap" / "c" / "greeting"
     assert volume.read_text() == "hi"
+
+
+async def test_config_map_volume_follows_updates(harness: Harness) -> None:
+    cms = harness.client.resource("v1", "configmaps")
+    await cms.create({"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "live"}, "data": {"k": "v1"}},
+                     "default")
+    async with kubelet(harness.client, harness.runtime, harness.tmp):
+        pod = await harness.pod("reader", volumes=[{"name": "cfg", "configMap": {"name": "live"}}],
+                                containers=[{"name": "c", "image": "busybox", "command": ["sleep", "1000"],
+                                             "volumeMounts": [{"name": "cfg", "mountPath": "/cfg"}]}])
+        path = harness.tmp / "kubelet" / "pods" / pod["metadata"]["uid"] / "volumes" / "configmap" / "cfg" / "k"
+        await eventually(lambda: path.exists() and path.read_text() == "v1", "the volume written")
+        cm = await cms.get("live", "default")
+        cm["data"] = {"k": "v2"}
+        await cms.update(cm, "default")
+        await eventually(lambda: path.read_text() == "v2", "the update reaches the volume")
