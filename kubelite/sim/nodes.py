@@ -18,8 +18,8 @@ from kubelite import KUBERNETES_VERSION
 from kubelite.base.clock import Clock, RealClock
 from kubelite.client.errors import AlreadyExistsError, ApiError, NotFoundError, TransportError
 from kubelite.client.informer import InformerFactory
+from kubelite.client.reconciler import Reconciler
 from kubelite.client.rest import Client
-from kubelite.client.workqueue import ShutDownError, WorkQueue
 
 log = logging.getLogger(__name__)
 JsonDict = dict[str, Any]
@@ -83,7 +83,7 @@ class SimulatedNodes:
         self._network = ipaddress.ip_network(config.pod_cidr)
         self._next_ip = 1
         self._ips: dict[str, str] = {}  # pod uid -> ip
-        self.queue = WorkQueue("sim-pods", clock=self.clock)
+        self.reconciler = Reconciler("sim-pods", self.sync, workers=config.workers, clock=self.clock)
         self.pods = informers.informer("v1", "pods")
         self.pods.add_event_handler(self._enqueue, lambda _old, new: self._enqueue(new), self._forget)
         self.running = 0
@@ -136,7 +136,7 @@ class SimulatedNodes:
     def _enqueue(self, pod: JsonDict) -> None:
         if (pod.get("spec") or {}).get("nodeName") in self._mine:
             meta = pod.get("metadata") or {}
-            self.queue.add(f"{meta.get('namespace')}/{meta.get('name')}")
+            self.reconciler.enqueue_key(f"{meta.get('namespace')}/{meta.get('name')}")
 
     def _forget(self, obj: Any) -> None:
         pod = getattr(obj, "obj", obj) or {}
@@ -155,23 +155,7 @@ class SimulatedNodes:
         await self.register()
         async with asyncio.TaskGroup() as tg:
             tg.create_task(self.heartbeat())
-            for _ in range(self.config.workers):
-                tg.create_task(self._worker())
-
-    async def _worker(self) -> None:
-        while True:
-            try:
-                key = await self.queue.get()
-            except ShutDownError:
-                return
-            try:
-                await self.sync(key)
-                self.queue.forget(key)
-            except (ApiError, TransportError) as err:
-                log.debug("pod sync failed: %s", err, extra={"pod": key})
-                self.queue.add_rate_limited(key)
-            finally:
-                self.queue.done(key)
+            tg.create_task(self.reconciler.run([self.pods]))
 
     async def sync(self, key: str) -> None:
         namespace, _, name = key.partition("/")

@@ -20,12 +20,12 @@ from kubelite.base.clock import Clock, RealClock
 from kubelite.client.errors import AlreadyExistsError, NotFoundError
 from kubelite.client.events import EventRecorder
 from kubelite.client.informer import Informer, InformerFactory
+from kubelite.client.reconciler import Reconciler
 from kubelite.client.rest import Client
 from kubelite.client.store import DeletedFinalStateUnknown
 from kubelite.controllers.deployment.plan import REVISION, Plan, plan_sync
 from kubelite.controllers.deployment.status import deployment_status
 from kubelite.controllers.deployment.templates import equal_ignoring_hash
-from kubelite.controllers.reconciler import Reconciler
 
 log = logging.getLogger(__name__)
 JsonDict = dict[str, Any]

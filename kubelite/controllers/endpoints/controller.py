@@ -20,6 +20,7 @@ from typing import Any
 from kubelite.base.clock import Clock, RealClock
 from kubelite.client.errors import AlreadyExistsError, NotFoundError
 from kubelite.client.informer import Informer, InformerFactory
+from kubelite.client.reconciler import Reconciler
 from kubelite.client.rest import Client
 from kubelite.client.store import DeletedFinalStateUnknown, meta_namespace_key
 from kubelite.controllers.endpoints.compute import (
@@ -30,7 +31,6 @@ from kubelite.controllers.endpoints.compute import (
     desired_slices,
     service_selector,
 )
-from kubelite.controllers.reconciler import Reconciler
 
 log = logging.getLogger(__name__)
 JsonDict = dict[str, Any]

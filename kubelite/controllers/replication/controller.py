@@ -28,10 +28,10 @@ from kubelite.base.clock import Clock, RealClock
 from kubelite.client.errors import ApiError, ConflictError, NotFoundError, TransportError
 from kubelite.client.events import NORMAL, WARNING, EventRecorder
 from kubelite.client.informer import Informer, InformerFactory
+from kubelite.client.reconciler import Reconciler
 from kubelite.client.rest import Client
 from kubelite.client.store import DeletedFinalStateUnknown, meta_namespace_key
 from kubelite.controllers.expectations import Expectations
-from kubelite.controllers.reconciler import Reconciler
 from kubelite.controllers.replication import compute
 from kubelite.controllers.replication.compute import Kind
 

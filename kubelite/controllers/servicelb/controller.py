@@ -17,8 +17,8 @@ from kubelite.base.clock import Clock, RealClock
 from kubelite.client.errors import ConflictError, NotFoundError
 from kubelite.client.events import EventRecorder
 from kubelite.client.informer import Informer, InformerFactory
+from kubelite.client.reconciler import Reconciler
 from kubelite.client.rest import Client
-from kubelite.controllers.reconciler import Reconciler
 
 log = logging.getLogger(__name__)
 JsonDict = dict[str, Any]

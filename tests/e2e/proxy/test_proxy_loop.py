@@ -2,7 +2,6 @@
 API server become kernel rules in a test network namespace, and real TCP follows them."""
 
 import asyncio
-import contextlib
 from pathlib import Path
 from typing import Any
 
@@ -14,6 +13,7 @@ from kubelite.proxy.backend import NftBackend
 from kubelite.proxy.rules import ProxyConfig
 from kubelite.proxy.service import ServiceProxy
 from kubelite.testing.apiserver import running_apiserver
+from kubelite.testing.components import running
 from kubelite.testing.wait import eventually
 from tests.e2e.proxy.conftest import request, wait_for_servers
 
@@ -40,9 +40,7 @@ async def test_services_from_the_api_become_forwarding_rules(net: dict[str, Any]
         await slices.create(endpoint_slice(["10.244.0.2", "10.244.0.3"]))
         factory = InformerFactory(client)
         proxy = ServiceProxy(ProxyConfig(cluster_cidr="10.244.0.0/16"), factory=factory, backend=backend)
-        async with asyncio.TaskGroup() as tg:
-            factory.start(tg)
-            task = tg.create_task(proxy.run())
+        async with running(factory, proxy):
             try:
                 async def answers() -> set[str]:
                     return {await asyncio.to_thread(request, node, "10.96.0.20", 80) for _ in range(30)}
@@ -61,10 +59,4 @@ async def test_services_from_the_api_become_forwarding_rules(net: dict[str, Any]
 
                 await eventually(only_second, "only the remaining endpoint", within=20)
             finally:
-                task.cancel()
-                for t in asyncio.all_tasks():
-                    if t.get_name().startswith("Informer("):
-                        t.cancel()
-                with contextlib.suppress(asyncio.CancelledError):
-                    await task
                 await backend.cleanup()

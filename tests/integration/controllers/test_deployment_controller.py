@@ -19,6 +19,7 @@ from kubelite.controllers.replication.controller import ReplicationManager
 from kubelite.scheduler.scheduler import Scheduler, SchedulerConfig
 from kubelite.sim.nodes import SimConfig, SimulatedNodes
 from kubelite.testing.apiserver import running_apiserver
+from kubelite.testing.components import running
 from kubelite.testing.wait import eventually
 
 pytestmark = pytest.mark.integration
@@ -31,14 +32,8 @@ async def cluster(tmp_path: Path) -> AsyncIterator[Client]:
         parts = [ReplicationManager(REPLICA_SET, client, factory), DeploymentController(client, factory),
                  Scheduler(SchedulerConfig(), client=client, informers=factory),
                  SimulatedNodes(SimConfig(count=2, heartbeat=5), client=client, informers=factory)]
-        async with asyncio.TaskGroup() as tg:
-            factory.start(tg)
-            tasks = [tg.create_task(p.run()) for p in parts]
-            try:
-                yield client
-            finally:
-                for t in [*tasks, *[t for t in asyncio.all_tasks() if t.get_name().startswith("Informer(")]]:
-                    t.cancel()
+        async with running(factory, *parts):
+            yield client
 
 
 def deployment(image: str) -> dict[str, Any]:

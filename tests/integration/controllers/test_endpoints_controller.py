@@ -1,7 +1,5 @@
 """The Endpoints/EndpointSlice controller against a real in-process API server."""
 
-import asyncio
-import contextlib
 from pathlib import Path
 from typing import Any
 
@@ -12,6 +10,7 @@ from kubelite.client.informer import InformerFactory
 from kubelite.client.rest import Client
 from kubelite.controllers.endpoints.controller import EndpointsController
 from kubelite.testing.apiserver import running_apiserver
+from kubelite.testing.components import running
 from kubelite.testing.wait import eventually
 
 pytestmark = pytest.mark.integration
@@ -36,60 +35,50 @@ async def test_endpoints_follow_pods_and_readiness(tmp_path: Path) -> None:
     async with running_apiserver(tmp_path) as api, Client.from_kubeconfig(api.kubeconfig) as client:
         factory = InformerFactory(client)
         controller = EndpointsController(client, factory)
-        async with asyncio.TaskGroup() as tg:
-            factory.start(tg)
-            task = tg.create_task(controller.run())
-            try:
-                await client.resource("v1", "services").create({
-                    "apiVersion": "v1", "kind": "Service",
-                    "metadata": {"name": "kubia-http", "namespace": "default", "labels": {"app": "kubia"}},
-                    "spec": {"selector": {"app": "kubia"},
-                             "ports": [{"name": "web", "port": 80, "targetPort": "http"}]}})
-                await running_pod(client, "kubia-a", "10.244.0.2")
-                await running_pod(client, "kubia-b", "10.244.0.3")
-                endpoints = client.resource("v1", "endpoints")
+        async with running(factory, controller):
+            await client.resource("v1", "services").create({
+                "apiVersion": "v1", "kind": "Service",
+                "metadata": {"name": "kubia-http", "namespace": "default", "labels": {"app": "kubia"}},
+                "spec": {"selector": {"app": "kubia"},
+                         "ports": [{"name": "web", "port": 80, "targetPort": "http"}]}})
+            await running_pod(client, "kubia-a", "10.244.0.2")
+            await running_pod(client, "kubia-b", "10.244.0.3")
+            endpoints = client.resource("v1", "endpoints")
 
-                async def addresses(kind: str = "addresses") -> list[str]:
-                    try:
-                        ep = await endpoints.get("kubia-http", "default")
-                    except NotFoundError:
-                        return []
-                    return sorted(a["ip"] for s in ep.get("subsets") or [] for a in s.get(kind) or [])
+            async def addresses(kind: str = "addresses") -> list[str]:
+                try:
+                    ep = await endpoints.get("kubia-http", "default")
+                except NotFoundError:
+                    return []
+                return sorted(a["ip"] for s in ep.get("subsets") or [] for a in s.get(kind) or [])
 
-                async def both_ready() -> bool:
-                    return await addresses() == ["10.244.0.2", "10.244.0.3"]
+            async def both_ready() -> bool:
+                return await addresses() == ["10.244.0.2", "10.244.0.3"]
 
-                await eventually(both_ready, "both pods in the endpoints")
-                ep = await endpoints.get("kubia-http", "default")
-                assert ep["subsets"][0]["ports"] == [{"name": "web", "port": 8080, "protocol": "TCP"}]
-                slices = (await client.resource("discovery.k8s.io/v1", "endpointslices").list(
-                    "default", label_selector="kubernetes.io/service-name=kubia-http"))["items"]
-                assert len(slices) == 1 and slices[0]["metadata"]["name"].startswith("kubia-http-")
-                assert sorted(e["addresses"][0] for e in slices[0]["endpoints"]) == ["10.244.0.2", "10.244.0.3"]
+            await eventually(both_ready, "both pods in the endpoints")
+            ep = await endpoints.get("kubia-http", "default")
+            assert ep["subsets"][0]["ports"] == [{"name": "web", "port": 8080, "protocol": "TCP"}]
+            slices = (await client.resource("discovery.k8s.io/v1", "endpointslices").list(
+                "default", label_selector="kubernetes.io/service-name=kubia-http"))["items"]
+            assert len(slices) == 1 and slices[0]["metadata"]["name"].startswith("kubia-http-")
+            assert sorted(e["addresses"][0] for e in slices[0]["endpoints"]) == ["10.244.0.2", "10.244.0.3"]
 
-                pod_b = await client.resource("v1", "pods").get("kubia-b", "default")
-                await set_ready(client, pod_b, "10.244.0.3", ready=False)
+            pod_b = await client.resource("v1", "pods").get("kubia-b", "default")
+            await set_ready(client, pod_b, "10.244.0.3", ready=False)
 
-                async def b_unready() -> bool:
-                    return await addresses() == ["10.244.0.2"] and \
-                        await addresses("notReadyAddresses") == ["10.244.0.3"]
+            async def b_unready() -> bool:
+                return await addresses() == ["10.244.0.2"] and \
+                    await addresses("notReadyAddresses") == ["10.244.0.3"]
 
-                await eventually(b_unready, "the unready pod out of rotation")
+            await eventually(b_unready, "the unready pod out of rotation")
 
-                await client.resource("v1", "services").delete("kubia-http", "default")
+            await client.resource("v1", "services").delete("kubia-http", "default")
 
-                async def cleaned() -> bool:
-                    try:
-                        await endpoints.get("kubia-http", "default")
-                    except NotFoundError:
-                        return True
-                    return False
+            async def cleaned() -> bool:
+                try:
+                    await endpoints.get("kubia-http", "default")
+                except NotFoundError:
+                    return True
+                return False
 
-                await eventually(cleaned, "the endpoints removed with the service")
-            finally:
-                task.cancel()
-                for t in asyncio.all_tasks():
-                    if t.get_name().startswith("Informer("):
-                        t.cancel()
-                with contextlib.suppress(asyncio.CancelledError):
-                    await task
+            await eventually(cleaned, "the endpoints removed with the service")

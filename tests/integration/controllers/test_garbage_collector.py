@@ -1,7 +1,6 @@
 """Cascading deletion in all three modes, with the ReplicationController controller making the pods and
 the garbage collector cleaning up, on a real in-process API server."""
 
-import asyncio
 import contextlib
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -16,6 +15,7 @@ from kubelite.controllers.gc.controller import GarbageCollector
 from kubelite.controllers.replication.compute import REPLICATION_CONTROLLER
 from kubelite.controllers.replication.controller import ReplicationManager
 from kubelite.testing.apiserver import running_apiserver
+from kubelite.testing.components import running
 from kubelite.testing.wait import eventually
 
 pytestmark = pytest.mark.integration
@@ -26,14 +26,8 @@ async def controllers(tmp_path: Path) -> AsyncIterator[Client]:
     async with running_apiserver(tmp_path) as api, Client.from_kubeconfig(api.kubeconfig) as client:
         factory = InformerFactory(client)
         parts = [ReplicationManager(REPLICATION_CONTROLLER, client, factory), GarbageCollector(client, factory)]
-        async with asyncio.TaskGroup() as tg:
-            factory.start(tg)
-            tasks = [tg.create_task(p.run()) for p in parts]
-            try:
-                yield client
-            finally:
-                for t in [*tasks, *[t for t in asyncio.all_tasks() if t.get_name().startswith("Informer(")]]:
-                    t.cancel()
+        async with running(factory, *parts):
+            yield client
 
 
 def rc(name: str) -> dict[str, Any]:

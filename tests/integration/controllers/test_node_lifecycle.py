@@ -17,6 +17,7 @@ from kubelite.controllers.replication.controller import ReplicationManager
 from kubelite.scheduler.scheduler import Scheduler, SchedulerConfig
 from kubelite.sim.nodes import SimConfig, SimulatedNodes
 from kubelite.testing.apiserver import running_apiserver
+from kubelite.testing.components import running
 from kubelite.testing.wait import eventually
 
 pytestmark = pytest.mark.integration
@@ -46,40 +47,34 @@ async def test_silent_node_is_tainted_and_its_pod_replaced(tmp_path: Path) -> No
             items = (await pods.list("default", label_selector="app=kubia"))["items"]
             return [p for p in items if not p["metadata"].get("deletionTimestamp")]
 
-        async with asyncio.TaskGroup() as tg:
-            factory.start(tg)
-            tasks = [tg.create_task(p.run()) for p in (*parts, healthy)]
-            doomed_task = tg.create_task(doomed.run())
-            try:
-                await client.resource("v1", "replicationcontrollers").create(RC)
+        async with running(factory, *parts, healthy, doomed) as tasks:
+            doomed_task = tasks[-1]
+            await client.resource("v1", "replicationcontrollers").create(RC)
 
-                async def spread_and_running() -> bool:
-                    live = await live_pods()
-                    return (len(live) == 2 and all(p["status"].get("phase") == "Running" for p in live)
-                            and {p["spec"]["nodeName"] for p in live} == {"healthy-0", "doomed-0"})
+            async def spread_and_running() -> bool:
+                live = await live_pods()
+                return (len(live) == 2 and all(p["status"].get("phase") == "Running" for p in live)
+                        and {p["spec"]["nodeName"] for p in live} == {"healthy-0", "doomed-0"})
 
-                await eventually(spread_and_running, "one pod on each node", within=20)
+            await eventually(spread_and_running, "one pod on each node", within=20)
 
-                doomed_task.cancel()  # the node goes silent: no more Lease renewals
-                with contextlib.suppress(asyncio.CancelledError):
-                    await doomed_task
+            doomed_task.cancel()  # the node goes silent: no more Lease renewals
+            with contextlib.suppress(asyncio.CancelledError):
+                await doomed_task
 
-                async def tainted() -> bool:
-                    node = await client.resource("v1", "nodes").get("doomed-0")
-                    keys = {(t["key"], t["effect"]) for t in node["spec"].get("taints") or []}
-                    return ("node.kubernetes.io/unreachable", "NoExecute") in keys
-
-                await eventually(tainted, "the unreachable taint", within=15)
+            async def tainted() -> bool:
                 node = await client.resource("v1", "nodes").get("doomed-0")
-                ready = next(c for c in node["status"]["conditions"] if c["type"] == "Ready")
-                assert (ready["status"], ready["reason"]) == ("Unknown", "NodeStatusUnknown")
+                keys = {(t["key"], t["effect"]) for t in node["spec"].get("taints") or []}
+                return ("node.kubernetes.io/unreachable", "NoExecute") in keys
 
-                async def replaced() -> bool:
-                    live = await live_pods()
-                    return (len(live) == 2 and all(p["spec"].get("nodeName") == "healthy-0" for p in live)
-                            and all(p["status"].get("phase") == "Running" for p in live))
+            await eventually(tainted, "the unreachable taint", within=15)
+            node = await client.resource("v1", "nodes").get("doomed-0")
+            ready = next(c for c in node["status"]["conditions"] if c["type"] == "Ready")
+            assert (ready["status"], ready["reason"]) == ("Unknown", "NodeStatusUnknown")
 
-                await eventually(replaced, "the replacement running on the healthy node", within=20)
-            finally:
-                for t in [*tasks, *[t for t in asyncio.all_tasks() if t.get_name().startswith("Informer(")]]:
-                    t.cancel()
+            async def replaced() -> bool:
+                live = await live_pods()
+                return (len(live) == 2 and all(p["spec"].get("nodeName") == "healthy-0" for p in live)
+                        and all(p["status"].get("phase") == "Running" for p in live))
+
+            await eventually(replaced, "the replacement running on the healthy node", within=20)

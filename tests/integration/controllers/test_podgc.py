@@ -1,6 +1,5 @@
 """Pod GC on a real in-process API server: a pod bound to a node that does not exist is force-deleted."""
 
-import asyncio
 from pathlib import Path
 
 import pytest
@@ -10,6 +9,7 @@ from kubelite.client.informer import InformerFactory
 from kubelite.client.rest import Client
 from kubelite.controllers.podgc.controller import PodGC
 from kubelite.testing.apiserver import running_apiserver
+from kubelite.testing.components import running
 from kubelite.testing.wait import eventually
 
 pytestmark = pytest.mark.integration
@@ -23,22 +23,16 @@ async def test_orphan_of_a_missing_node_is_collected(tmp_path: Path) -> None:
                           "default")
         factory = InformerFactory(client)
         gc = PodGC(client, factory)
-        async with asyncio.TaskGroup() as tg:
-            factory.start(tg)
-            try:
-                await factory.wait_synced(10)
-                await eventually(lambda: len(gc.pods.store.list()) == 1, "the pod in the cache")
-                assert await gc.collect() == 1
+        async with running(factory):
+            await factory.wait_synced(10)
+            await eventually(lambda: len(gc.pods.store.list()) == 1, "the pod in the cache")
+            assert await gc.collect() == 1
 
-                async def gone() -> bool:
-                    try:
-                        await pods.get("stranded", "default")
-                    except NotFoundError:
-                        return True
-                    return False
+            async def gone() -> bool:
+                try:
+                    await pods.get("stranded", "default")
+                except NotFoundError:
+                    return True
+                return False
 
-                await eventually(gone, "the stranded pod deleted")
-            finally:
-                for t in asyncio.all_tasks():
-                    if t.get_name().startswith("Informer("):
-                        t.cancel()
+            await eventually(gone, "the stranded pod deleted")

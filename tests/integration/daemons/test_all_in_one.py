@@ -13,6 +13,7 @@ from kubelite.client.rest import Client
 from kubelite.daemons.apiserver import ServerConfig
 from kubelite.daemons.server import AllInOneConfig, run_server
 from kubelite.sim.nodes import SimConfig, SimulatedNodes
+from kubelite.testing.components import running
 from kubelite.testing.wait import eventually
 
 pytestmark = pytest.mark.integration
@@ -29,27 +30,19 @@ async def test_control_plane_in_one_process_runs_an_rc(tmp_path: Path) -> None:
         async with Client.from_kubeconfig(tmp_path / "kubeconfig") as client:
             factory = InformerFactory(client)
             nodes = SimulatedNodes(SimConfig(count=2), client=client, informers=factory)
-            async with asyncio.TaskGroup() as tg:
-                factory.start(tg)
-                sim = tg.create_task(nodes.run())
-                try:
-                    await client.resource("v1", "replicationcontrollers").create({
-                        "apiVersion": "v1", "kind": "ReplicationController", "metadata": {"name": "kubia"},
-                        "spec": {"replicas": 3, "selector": {"app": "kubia"},
-                                 "template": {"metadata": {"labels": {"app": "kubia"}},
-                                              "spec": {"containers": [{"name": "kubia", "image": "kubia"}]}}}},
-                        "default")
+            async with running(factory, nodes):
+                await client.resource("v1", "replicationcontrollers").create({
+                    "apiVersion": "v1", "kind": "ReplicationController", "metadata": {"name": "kubia"},
+                    "spec": {"replicas": 3, "selector": {"app": "kubia"},
+                             "template": {"metadata": {"labels": {"app": "kubia"}},
+                                          "spec": {"containers": [{"name": "kubia", "image": "kubia"}]}}}},
+                    "default")
 
-                    async def three_running() -> bool:
-                        items = (await client.resource("v1", "pods").list("default"))["items"]
-                        return sum(1 for p in items if (p.get("status") or {}).get("phase") == "Running") == 3
+                async def three_running() -> bool:
+                    items = (await client.resource("v1", "pods").list("default"))["items"]
+                    return sum(1 for p in items if (p.get("status") or {}).get("phase") == "Running") == 3
 
-                    await eventually(three_running, "three pods running", within=30)
-                finally:
-                    sim.cancel()
-                    for t in asyncio.all_tasks():
-                        if t.get_name().startswith("Informer("):
-                            t.cancel()
+                await eventually(three_running, "three pods running", within=30)
     finally:
         server.cancel()
         with contextlib.suppress(asyncio.CancelledError):

@@ -64,6 +64,3 @@ async def test_only_the_leader_schedules_and_a_successor_takes_over(tmp_path: Pa
             for t in (a, b):
                 with contextlib.suppress(asyncio.CancelledError, Exception):
                     await t
-            for t in asyncio.all_tasks():
-                if t.get_name().startswith("Informer("):
-                    t.cancel()

@@ -2,7 +2,6 @@
 its change is seen without a restart."""
 
 import asyncio
-import contextlib
 from pathlib import Path
 
 import pytest
@@ -13,6 +12,7 @@ from kubelite.client.rest import Client
 from kubelite.dns.component import ClusterDNS
 from kubelite.dns.server import DNSConfig
 from kubelite.testing.apiserver import running_apiserver
+from kubelite.testing.components import running
 from kubelite.testing.wait import eventually
 
 pytestmark = pytest.mark.integration
@@ -31,27 +31,17 @@ async def test_services_resolve_and_follow_changes(tmp_path: Path) -> None:
                                "spec": {"clusterIP": "10.96.0.20", "ports": [{"port": 80}]}})
         factory = InformerFactory(client)
         dns = ClusterDNS(DNSConfig(port=0, upstreams=[]), factory=factory)
-        async with asyncio.TaskGroup() as tg:
-            factory.start(tg)
-            task = tg.create_task(dns.run())
-            try:
-                await eventually(lambda: dns.server.listening, "the DNS server listening")
-                reply = await ask(dns.server.port, "kubia-http.default.svc.cluster.local")
-                assert [str(rr.rdata) for rr in reply.rr] == ["10.96.0.20"]
+        async with running(factory, dns):
+            await eventually(lambda: dns.server.listening, "the DNS server listening")
+            reply = await ask(dns.server.port, "kubia-http.default.svc.cluster.local")
+            assert [str(rr.rdata) for rr in reply.rr] == ["10.96.0.20"]
 
-                await services.create({"apiVersion": "v1", "kind": "Service",
-                                       "metadata": {"name": "redis-master", "namespace": "default"},
-                                       "spec": {"clusterIP": "10.96.0.30", "ports": [{"port": 6379}]}})
+            await services.create({"apiVersion": "v1", "kind": "Service",
+                                   "metadata": {"name": "redis-master", "namespace": "default"},
+                                   "spec": {"clusterIP": "10.96.0.30", "ports": [{"port": 6379}]}})
 
-                async def resolves() -> bool:
-                    r = await ask(dns.server.port, "redis-master.default.svc.cluster.local")
-                    return r.header.rcode == RCODE.NOERROR and [str(rr.rdata) for rr in r.rr] == ["10.96.0.30"]
+            async def resolves() -> bool:
+                r = await ask(dns.server.port, "redis-master.default.svc.cluster.local")
+                return r.header.rcode == RCODE.NOERROR and [str(rr.rdata) for rr in r.rr] == ["10.96.0.30"]
 
-                await eventually(resolves, "the new service resolving")
-            finally:
-                task.cancel()
-                for t in asyncio.all_tasks():
-                    if t.get_name().startswith("Informer("):
-                        t.cancel()
-                with contextlib.suppress(asyncio.CancelledError):
-                    await task
+            await eventually(resolves, "the new service resolving")

@@ -1,7 +1,6 @@
 """The scheduler against a real in-process API server: nodes and pods through the API, binding through
 ``pods/binding``, the unschedulable reason on the pod, and rescheduling when a node that fits arrives."""
 
-import asyncio
 import contextlib
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -13,6 +12,7 @@ from kubelite.client.informer import InformerFactory
 from kubelite.client.rest import Client
 from kubelite.scheduler.scheduler import Scheduler, SchedulerConfig
 from kubelite.testing.apiserver import running_apiserver
+from kubelite.testing.components import running
 from kubelite.testing.wait import eventually
 
 pytestmark = pytest.mark.integration
@@ -43,17 +43,9 @@ def pod(name: str, cpu: str = "100m", owner: str | None = None) -> dict[str, Any
 async def scheduler_running(client: Client) -> AsyncIterator[Scheduler]:
     factory = InformerFactory(client)
     scheduler = Scheduler(SchedulerConfig(), client=client, informers=factory)
-    async with asyncio.TaskGroup() as tg:
-        factory.start(tg)
+    async with running(factory, scheduler):
         assert await factory.wait_synced(10)
-        task = tg.create_task(scheduler.run())
-        try:
-            yield scheduler
-        finally:
-            task.cancel()
-            for t in asyncio.all_tasks():
-                if t.get_name().startswith("Informer("):
-                    t.cancel()
+        yield scheduler
 
 
 async def test_pods_are_bound_spread_and_unschedulable_ones_wait_for_room(tmp_path: Path) -> None:

@@ -6,8 +6,8 @@ import contextlib
 import pytest
 
 from kubelite.base.clock import FakeClock
+from kubelite.client.reconciler import PermanentError, Reconciler, object_key
 from kubelite.client.store import DeletedFinalStateUnknown
-from kubelite.controllers.reconciler import PermanentError, Reconciler, object_key
 
 pytestmark = pytest.mark.unit
 
