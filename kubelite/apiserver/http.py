@@ -62,10 +62,17 @@ async def errors_middleware(request: web.Request, handler: Handler) -> web.Strea
                                             "status": "Failure", "message": f"the server does not allow "
                                             f"this method on the requested resource ({err.method})",
                                             "reason": "MethodNotAllowed", "code": 405}))
-    except (ConnectionResetError, TimeoutError):
-        raise
-    except web.HTTPException:
-        raise
+    except ConnectionResetError:
+        raise  # the client went away: nobody to answer
+    except TimeoutError:
+        return status_response(st.timeout("the request did not complete in time", 1))
+    except web.HTTPException as err:
+        # Anything else aiohttp raises (400 on a malformed body read, ...) still answers a Status.
+        if err.status >= 500:
+            raise
+        body = st.bad_request(err.reason or "bad request").status
+        body["code"], body["reason"] = err.status, err.reason.replace(" ", "") or "BadRequest"
+        return json_response(body, err.status)
     except Exception as err:
         log.exception("request failed", extra={"method": request.method, "path": request.path})
         return status_response(st.internal(f"{type(err).__name__}: {err}"))
