@@ -41,7 +41,7 @@ from kubelite.kubelet.containerspec import ATTEMPT_LABEL, container_config
 from kubelite.kubelet.dnsconfig import ResolvConf, pod_hosts_file, pod_resolv_conf
 from kubelite.kubelet.envvars import ConfigError
 from kubelite.kubelet.podplan import CreateSandbox, Observed, ObservedContainer, RemoveContainer, StartContainer
-from kubelite.kubelet.probes import ProbeTracker, run_probe
+from kubelite.kubelet.prober import Prober
 from kubelite.kubelet.runtimecalls import RuntimeCalls
 from kubelite.kubelet.volumes import VolumeError, has_synced_volumes, pod_dir, prepare_volumes, remove_pod_dir
 from kubelite.runtime.container_errors import CommandNotFound, ContainerError
@@ -123,10 +123,9 @@ class PodWorkers:
         self.failures: dict[str, dict[str, podplan.Failure]] = {}  # pod uid -> container -> failure
         self.api = client.resource("v1", "pods")
         self._host_resolv = ResolvConf()
-        self.probes = ProbeTracker()
+        self.prober = Prober(self.calls, self.events, self.clock)
         self._snapshot: _Snapshot | None = None
         self._backoff_reported: dict[str, float] = {}  # uid/container -> the delay last reported
-        self._first_seen: dict[str, float] = {}  # container id -> monotonic time it was first seen running
 
     # --- plumbing ----------------------------------------------------------------------------------
 
@@ -218,7 +217,7 @@ class PodWorkers:
                 acted = True
             elif isinstance(action, RemoveContainer):
                 await self.calls.call(self.runtime.remove_container, action.id)
-        if await self._probe(pod, observed):
+        if await self.prober.check(pod, observed):
             acted = True
         if acted:
             observed = await self._observe(sandbox, fresh=True)
@@ -241,7 +240,7 @@ class PodWorkers:
 
         def ready(name: str) -> bool:
             attempts = observed.attempts(name)
-            return bool(attempts) and name in specs and self.probes.ready(specs[name], attempts[0].id)
+            return bool(attempts) and name in specs and self.prober.tracker.ready(specs[name], attempts[0].id)
 
         return podplan.plan(pod, observed, self.failures.get(uid, {}),
                             in_backoff=lambda name: self.backoff.in_backoff(f"{uid}/{name}", now), ready=ready)
@@ -265,40 +264,6 @@ class PodWorkers:
                 specs = [*(spec.get("initContainers") or []), *(spec.get("containers") or [])]
                 image = next((c.get("image", "") for c in specs if c.get("name") == name), "")
                 self.events.emit(pod, "Normal", "BackOff", f'Back-off pulling image "{image}"')
-
-    async def _probe(self, pod: JsonDict, observed: Observed) -> bool:
-        """Run the probes that are due; stop containers whose liveness or startup probe failed (their
-        restart policy restarts them). Returns whether a container was stopped."""
-        specs = {c.get("name"): c for c in (pod.get("spec") or {}).get("containers") or []}
-        now = self.clock.monotonic()
-        killed = False
-        running = [c for c in observed.containers if c.state == podplan.RUNNING and c.name in specs]
-        for oc in running:
-            spec = specs[oc.name]
-            first = self._first_seen.setdefault(oc.id, now)
-
-            async def exec_fn(cmd: list[str], limit: float, cid: str = oc.id) -> tuple[int, bytes]:
-                res = await self.calls.call(self.runtime.exec_sync, cid, cmd, limit)
-                return res.exit_code, res.stdout + res.stderr
-
-            for kind in self.probes.due(spec, oc.id, first, now):
-                ok, message = await run_probe(spec[kind], spec, observed.pod_ip, exec_fn)
-                self.probes.record(spec, oc.id, kind, ok, now=now, message=message)
-                if not ok:
-                    what = kind.removesuffix("Probe").capitalize()
-                    self.events.emit(pod, "Warning", "Unhealthy", f"{what} probe failed: {message}")
-            failed = self.probes.should_kill(spec, oc.id)
-            if failed:
-                what = failed.removesuffix("Probe")
-                self.events.emit(pod, "Normal", "Killing",
-                                 f"Container {oc.name} failed {what} probe, will be restarted")
-                grace = (pod.get("spec") or {}).get("terminationGracePeriodSeconds", DEFAULT_GRACE)
-                await self.calls.stop(oc.id, int(grace))
-                killed = True
-        live = {c.id for c in running}
-        for cid in [c for c in self._first_seen if c not in live and c in {o.id for o in observed.containers}]:
-            del self._first_seen[cid]
-        return killed
 
     async def _observe(self, sandbox: SandboxStatus | None, *, fresh: bool = False) -> Observed:
         if sandbox is None:
@@ -413,10 +378,27 @@ class PodWorkers:
             return
         self.failures.get(uid, {}).pop(action.name, None)
         self.events.emit(pod, "Normal", "Started", f"Started container {action.name}")
+        failed_hook = await self.prober.hook(container, cid, "postStart", sandbox.ip, DEFAULT_GRACE)
+        if failed_hook:
+            # As the kubelet: the container is killed and its restart policy decides what follows.
+            self.events.emit(pod, "Warning", "FailedPostStartHook", failed_hook)
+            await self.calls.stop(cid, int(spec.get("terminationGracePeriodSeconds", DEFAULT_GRACE)))
 
-    async def _remove_sandbox(self, sandbox: SandboxStatus, *, grace: int) -> None:
+    async def _remove_sandbox(self, sandbox: SandboxStatus, *, grace: int, pod: JsonDict | None = None) -> None:
         containers = await self.calls.call(self.runtime.list_containers, sandbox.id, None)
-        await asyncio.gather(*(self.calls.stop(c.id, grace) for c in containers if c.state == CONTAINER_RUNNING),
+        specs = {c.get("name"): c for c in ((pod or {}).get("spec") or {}).get("containers") or []}
+
+        async def stop(c: ContainerStatus) -> None:
+            left = grace
+            if grace > 0 and c.name in specs:  # preStop runs inside the grace period, then the signal
+                began = self.clock.monotonic()
+                failed = await self.prober.hook(specs[c.name], c.id, "preStop", sandbox.ip, grace)
+                if failed and pod is not None:
+                    self.events.emit(pod, "Warning", "FailedPreStopHook", failed)
+                left = max(2, int(grace - (self.clock.monotonic() - began)))
+            await self.calls.stop(c.id, left)
+
+        await asyncio.gather(*(stop(c) for c in containers if c.state == CONTAINER_RUNNING),
                              return_exceptions=True)
         await self.calls.call(self.runtime.remove_pod_sandbox, sandbox.id)
         await asyncio.to_thread(remove_pod_dir, self.config.root, sandbox.uid)
@@ -434,7 +416,7 @@ class PodWorkers:
             for c in await self.calls.call(self.runtime.list_containers, sb.id, None):
                 if c.state == CONTAINER_RUNNING:
                     self.events.emit(pod, "Normal", "Killing", f"Stopping container {c.name}")
-            await self._remove_sandbox(sb, grace=max(0, int(grace)))
+            await self._remove_sandbox(sb, grace=max(0, int(grace)), pod=pod)
         for name in [c.get("name") for c in [*(spec.get("initContainers") or []), *(spec.get("containers") or [])]]:
             self.backoff.forget(f"{meta.get('uid')}/{name}")
         with contextlib.suppress(NotFoundError, ConflictError):

@@ -227,3 +227,29 @@ async def test_config_map_volume_follows_updates(harness: Harness) -> None:
         cm["data"] = {"k": "v2"}
         await cms.update(cm, "default")
         await eventually(lambda: path.read_text() == "v2", "the update reaches the volume")
+
+
+async def test_lifecycle_hooks(harness: Harness) -> None:
+    async with kubelet(harness.client, harness.runtime, harness.tmp):
+        await harness.pod("hooked", containers=[
+            {"name": "bad-start", "image": "busybox", "command": ["sleep", "1000"],
+             "lifecycle": {"postStart": {"exec": {"command": ["false"]}}}},
+            {"name": "bad-stop", "image": "busybox", "command": ["sleep", "1000"],
+             "lifecycle": {"preStop": {"exec": {"command": ["false"]}}}}])
+        events = harness.client.resource("v1", "events")
+
+        async def reasons() -> set[str]:
+            return {e["reason"] for e in (await events.list("default"))["items"]}
+
+        async def post_start_failed() -> bool:
+            s = await harness.status("hooked")
+            by_name = {c["name"]: c for c in s.get("containerStatuses") or []}
+            return "FailedPostStartHook" in await reasons() and by_name.get("bad-start", {}).get("restartCount", 0) >= 1
+
+        await eventually(post_start_failed, "the postStart failure restarted the container")
+        await harness.client.resource("v1", "pods").delete("hooked", "default")
+
+        async def pre_stop_failed() -> bool:
+            return "FailedPreStopHook" in await reasons()
+
+        await eventually(pre_stop_failed, "the preStop hook ran on deletion")
