@@ -8,7 +8,11 @@ import aiohttp
 import pytest
 from aiohttp import web
 
-from kubelite.apiserver.http import errors_middleware, make_inflight_middleware
+from kubelite.api.resources import REGISTRY
+from kubelite.apiserver.context import ApiContext, Limits
+from kubelite.apiserver.http import Authenticator, make_front_middleware
+from kubelite.base.clock import RealClock
+from kubelite.storage.memory import MemoryStorage
 
 pytestmark = pytest.mark.integration
 
@@ -22,7 +26,9 @@ async def test_inflight_limit_answers_429() -> None:
         await gate.wait()
         return web.Response(text="done")
 
-    app = web.Application(middlewares=[errors_middleware, make_inflight_middleware(1)])
+    ctx = ApiContext(registry=REGISTRY, storage=MemoryStorage(), clock=RealClock(), limits=Limits())
+    # No admin token: authentication off, as on plain-HTTP test servers; the limit is what is tested.
+    app = web.Application(middlewares=[make_front_middleware(Authenticator(None, ctx), 1)])
     async def fast(request: web.Request) -> web.StreamResponse:
         return web.Response(text="ok")
 
