@@ -25,6 +25,7 @@ import contextlib
 import copy
 import logging
 import os
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -43,7 +44,15 @@ from kubelite.kubelet.envvars import ConfigError
 from kubelite.kubelet.podplan import CreateSandbox, Observed, ObservedContainer, RemoveContainer, StartContainer
 from kubelite.kubelet.prober import Prober
 from kubelite.kubelet.runtimecalls import RuntimeCalls
-from kubelite.kubelet.volumes import VolumeError, has_synced_volumes, pod_dir, prepare_volumes, remove_pod_dir
+from kubelite.kubelet.tokens import ServiceAccountTokens
+from kubelite.kubelet.volumes import (
+    VolumeError,
+    has_synced_volumes,
+    pod_dir,
+    prepare_volumes,
+    remove_pod_dir,
+    wants_token,
+)
 from kubelite.runtime.container_errors import CommandNotFound, ContainerError
 from kubelite.runtime.cri import (
     CONTAINER_CREATED,
@@ -125,12 +134,25 @@ class PodWorkers:
         self._host_resolv = ResolvConf()
         self.prober = Prober(self.calls, self.events, self.clock)
         self._snapshot: _Snapshot | None = None
+        self.tokens = ServiceAccountTokens(client, self.clock)
         self._backoff_reported: dict[str, float] = {}  # uid/container -> the delay last reported
 
     # --- plumbing ----------------------------------------------------------------------------------
 
     def _enqueue(self, pod: JsonDict) -> None:
         self.queue.add(meta_namespace_key(pod))
+
+    async def _volume_lookup(self, pod: JsonDict) -> Callable[[str, str, str], JsonDict | None]:
+        """The lookup volumes read, with the pod's service account token when it projects one."""
+        token: JsonDict | None = None
+        wanted = wants_token(pod)
+        if wanted is not None:
+            token = await self.tokens.get(pod, wanted)
+
+        def lookup(kind: str, namespace: str, name: str) -> JsonDict | None:
+            return token if kind == "ServiceAccountToken" else self._lookup(kind, namespace, name)
+
+        return lookup
 
     def _lookup(self, kind: str, namespace: str, name: str) -> JsonDict | None:
         informer = self.configmaps if kind == "ConfigMap" else self.secrets
@@ -225,7 +247,7 @@ class PodWorkers:
         self._report_backoff(pod, result)
         if sandbox is not None and has_synced_volumes(pod):
             with contextlib.suppress(VolumeError, OSError):  # a missing source keeps the last content
-                await asyncio.to_thread(prepare_volumes, self.config.root, pod, self._lookup)
+                await asyncio.to_thread(prepare_volumes, self.config.root, pod, await self._volume_lookup(pod))
         status = podplan.pod_status(pod, result, observed, self.config.host_ip, _ts(self.clock))
         await self._write_status(pod, status)
         if status["phase"] in ("Succeeded", "Failed"):
@@ -345,7 +367,7 @@ class PodWorkers:
             self._fail(pod, action.name, reason, message)
             return
         try:
-            volumes = await asyncio.to_thread(prepare_volumes, self.config.root, pod, self._lookup)
+            volumes = await asyncio.to_thread(prepare_volumes, self.config.root, pod, await self._volume_lookup(pod))
         except (VolumeError, OSError) as err:
             self.events.emit(pod, "Warning", "FailedMount", f"MountVolume.SetUp failed: {err}")
             self._fail(pod, action.name, "ContainerCreating", "")
@@ -403,6 +425,7 @@ class PodWorkers:
         await self.calls.call(self.runtime.remove_pod_sandbox, sandbox.id)
         await asyncio.to_thread(remove_pod_dir, self.config.root, sandbox.uid)
         self.failures.pop(sandbox.uid, None)
+        self.tokens.forget(sandbox.uid)
         for key in [k for k in self._backoff_reported if k.startswith(f"{sandbox.uid}/")]:
             del self._backoff_reported[key]
         log.info("pod sandbox removed", extra={"pod": f"{sandbox.namespace}/{sandbox.name}"})

@@ -6,7 +6,10 @@ Layout (under the kubelet's state directory)::
       etc-hosts                         the pod's /etc/hosts
       volumes/empty-dir/<name>/         emptyDir (shared by every container of the pod)
       volumes/configmap/<name>/<key>    configMap items (updates follow, see below)
-      volumes/secret/<name>/<key>       secret items (decoded), mode 0600 by default
+      volumes/secret/<name>/<key>       secret items (decoded)
+      volumes/downward-api/<name>/      downwardAPI items (fieldRef; labels/annotations as key="value")
+      volumes/projected/<name>/         projected sources merged (configMap, secret, downwardAPI,
+                                        serviceAccountToken from a TokenRequest the worker made)
 
 configMap and secret volumes are rewritten at every sync of a running pod (files whose content is
 unchanged are left alone), so updates reach containers within a sync period, as with Kubernetes'
@@ -24,6 +27,8 @@ import os
 import shutil
 from collections.abc import Callable
 from typing import Any
+
+from kubelite.kubelet.envvars import ConfigError, field_value
 
 JsonDict = dict[str, Any]
 Lookup = Callable[[str, str, str], JsonDict | None]
@@ -92,6 +97,53 @@ def _from_object(base: str, kind: str, namespace: str, source: JsonDict, lookup:
     return directory
 
 
+def _map_text(values: dict[str, str]) -> str:
+    """labels/annotations as the downward API writes them: ``key="value"`` lines, sorted."""
+    return "".join(f'{k}="{v}"\n' for k, v in sorted(values.items()))
+
+
+def _downward_data(pod: JsonDict, items: list[JsonDict]) -> dict[str, bytes]:
+    meta = pod.get("metadata") or {}
+    out: dict[str, bytes] = {}
+    for item in items:
+        path = item.get("path", "")
+        ref = (item.get("fieldRef") or {}).get("fieldPath", "")
+        if ref in ("metadata.labels", "metadata.annotations"):
+            out[path] = _map_text(meta.get(ref.split(".")[1]) or {}).encode()
+        elif ref:
+            try:
+                out[path] = field_value(ref, pod).encode()
+            except ConfigError as err:
+                raise VolumeError(str(err)) from None
+    return out
+
+
+def _projected_data(pod: JsonDict, namespace: str, sources: list[JsonDict], lookup: Lookup) -> dict[str, bytes]:
+    """Every source of a projected volume merged into one file set (later sources win)."""
+    out: dict[str, bytes] = {}
+    for src in sources:
+        if "configMap" in src or "secret" in src:
+            kind, ref = ("ConfigMap", src["configMap"]) if "configMap" in src else ("Secret", src["secret"])
+            obj = lookup(kind, namespace, ref.get("name", ""))
+            if obj is None:
+                if ref.get("optional"):
+                    continue
+                raise VolumeError(f'{kind.lower()} "{ref.get("name")}" not found')
+            data = _source_data(kind, obj)
+            wanted = {i["key"]: i.get("path", i["key"]) for i in ref.get("items") or []} or {k: k for k in data}
+            out |= {rel: data[key] for key, rel in wanted.items() if key in data}
+        elif "downwardAPI" in src:
+            out |= _downward_data(pod, src["downwardAPI"].get("items") or [])
+        elif "serviceAccountToken" in src:
+            # The worker requested the token (TokenRequest) and hands it over through the lookup.
+            token = lookup("ServiceAccountToken", namespace, (pod.get("spec") or {}).get("serviceAccountName")
+                           or "default")
+            if token is None:
+                raise VolumeError("service account token is not available yet")
+            out[src["serviceAccountToken"].get("path", "token")] = str(token.get("token", "")).encode()
+    return out
+
+
 def prepare_volumes(root: str, pod: JsonDict, lookup: Lookup) -> dict[str, str]:
     """Set up every volume of ``pod`` and return volume name -> host path (blocking file I/O)."""
     meta, spec = pod.get("metadata") or {}, pod.get("spec") or {}
@@ -123,6 +175,16 @@ def prepare_volumes(root: str, pod: JsonDict, lookup: Lookup) -> dict[str, str]:
             src = {**vol["secret"], "_volume": name}
             path = _from_object(base, "Secret", namespace, src, lookup, name=src.get("secretName", ""),
                                 default_mode=0o644)
+        elif "downwardAPI" in vol:
+            path = os.path.join(base, "downward-api", name)
+            src = vol["downwardAPI"]
+            _write_items(path, _downward_data(pod, src.get("items") or []), None,
+                         int(src.get("defaultMode", 0o644)))
+        elif "projected" in vol:
+            path = os.path.join(base, "projected", name)
+            src = vol["projected"]
+            _write_items(path, _projected_data(pod, namespace, src.get("sources") or [], lookup), None,
+                         int(src.get("defaultMode", 0o644)))
         else:
             continue  # unsupported volume types are skipped; a mount of one fails as an unknown volume
         out[name] = path
@@ -130,8 +192,19 @@ def prepare_volumes(root: str, pod: JsonDict, lookup: Lookup) -> dict[str, str]:
 
 
 def has_synced_volumes(pod: JsonDict) -> bool:
-    """Whether ``pod`` has volumes whose content follows API objects (configMap, secret)."""
-    return any("configMap" in v or "secret" in v for v in (pod.get("spec") or {}).get("volumes") or [])
+    """Whether ``pod`` has volumes whose content follows API objects (configMap, secret, projected,
+    downwardAPI: labels and annotations change)."""
+    kinds = ("configMap", "secret", "projected", "downwardAPI")
+    return any(any(k in v for k in kinds) for v in (pod.get("spec") or {}).get("volumes") or [])
+
+
+def wants_token(pod: JsonDict) -> dict[str, Any] | None:
+    """The first serviceAccountToken projection of ``pod`` (its audience/expiry), if any."""
+    for vol in (pod.get("spec") or {}).get("volumes") or []:
+        for src in (vol.get("projected") or {}).get("sources") or []:
+            if "serviceAccountToken" in src:
+                return dict(src["serviceAccountToken"])
+    return None
 
 
 def remove_pod_dir(root: str, uid: str) -> None:

@@ -253,3 +253,37 @@ async def test_lifecycle_hooks(harness: Harness) -> None:
             return "FailedPreStopHook" in await reasons()
 
         await eventually(pre_stop_failed, "the preStop hook ran on deletion")
+
+
+async def test_projected_and_downward_api_volumes(harness: Harness) -> None:
+    from kubelite.client.errors import AlreadyExistsError
+
+    with contextlib.suppress(AlreadyExistsError):
+        await harness.client.resource("v1", "serviceaccounts").create(
+            {"apiVersion": "v1", "kind": "ServiceAccount", "metadata": {"name": "default"}}, "default")
+    await harness.client.resource("v1", "configmaps").create({
+        "apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "root-ca"}, "data": {"ca.crt": "PEM"}},
+        "default")
+    async with kubelet(harness.client, harness.runtime, harness.tmp):
+        pod = await harness.pod("projected", volumes=[
+            {"name": "api", "projected": {"sources": [
+                {"serviceAccountToken": {"path": "token", "expirationSeconds": 3607}},
+                {"configMap": {"name": "root-ca", "items": [{"key": "ca.crt", "path": "ca.crt"}]}},
+                {"downwardAPI": {"items": [{"path": "namespace",
+                                            "fieldRef": {"fieldPath": "metadata.namespace"}}]}}]}},
+            {"name": "info", "downwardAPI": {"items": [{"path": "labels", "fieldRef": {"fieldPath": "metadata.labels"}},
+                                                       {"path": "name", "fieldRef": {"fieldPath": "metadata.name"}}]}}],
+            containers=[{"name": "c", "image": "busybox", "command": ["sleep", "1000"],
+                         "volumeMounts": [{"name": "api", "mountPath": "/var/run/secrets/kubernetes.io/serviceaccount"},
+                                          {"name": "info", "mountPath": "/etc/podinfo"}]}])
+
+        async def running() -> bool:
+            return (await harness.status("projected")).get("phase") == "Running"
+
+        await eventually(running, "the pod running with its volumes")
+    base = harness.tmp / "kubelet" / "pods" / pod["metadata"]["uid"] / "volumes"
+    api = base / "projected" / "api"
+    assert (api / "token").read_text().count(".") == 2  # a JWT
+    assert (api / "ca.crt").read_text() == "PEM" and (api / "namespace").read_text() == "default"
+    assert (base / "downward-api" / "info" / "name").read_text() == "projected"
+    assert (base / "downward-api" / "info" / "labels").read_text() == ""
