@@ -138,8 +138,13 @@ class StoreImageSource:
         return self._snaps
 
     def prepare_rootfs(self, key: str, image: ImageInfo, target: str) -> None:
+        from kubelite.runtime.snapshots import SnapshotError
+
         snaps = self._snapshotter()
-        mounts = snaps.prepare(key, image.raw)
+        try:
+            mounts = snaps.prepare(key, image.raw)
+        except SnapshotError as err:  # a hostile or corrupt layer: one clear line, not a traceback
+            raise InvalidArgument(f"image {(image.repo_tags or [image.id])[0]}: {err}") from None
         snaps.mount(mounts, target)
 
     def release_rootfs(self, key: str, target: str) -> None:
