@@ -326,3 +326,24 @@ def test_bad_command_and_missing_image_are_container_states(cluster: Cluster) ->
     cluster.kubectl.run("delete", "pod", "badcmd", "noimage")
     # The agent is still healthy: the node stays Ready and other pods keep working (checked by the others).
     assert cluster.procs["agent"].poll() is None
+
+
+def test_host_network_pod_uses_the_node_address(cluster: Cluster) -> None:
+    port = free_port()
+    cluster.kubectl.run("apply", "-f", "-", input=f"""
+apiVersion: v1
+kind: Pod
+metadata: {{name: hostnet}}
+spec:
+  hostNetwork: true
+  terminationGracePeriodSeconds: 1
+  containers:
+  - name: web
+    image: busybox
+    command: ["sh", "-c", "mkdir -p /h && echo on-host > /h/i && exec httpd -f -p 127.0.0.1:{port} -h /h"]
+""")
+    pod = wait_for(cluster, "the host-network pod Ready", lambda: ready(cluster, "hostnet"))
+    assert pod["status"]["podIP"] == pod["status"]["hostIP"]
+    body = wait_for(cluster, "httpd on the host's loopback", lambda: _fetch(f"http://127.0.0.1:{port}/i"), within=30)
+    assert body.strip() == "on-host"
+    cluster.kubectl.run("delete", "pod", "hostnet")
