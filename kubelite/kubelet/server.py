@@ -1,10 +1,13 @@
-"""The kubelet's HTTPS endpoint: container logs for the API server to proxy (``kubectl logs``).
+"""The kubelet's HTTPS endpoint: container logs and exec for the API server to proxy (``kubectl logs``,
+``kubectl exec`` without a terminal).
 
 Routes (the real kubelet's paths and query parameters)::
 
     GET /healthz                                           "ok"
     GET /containerLogs/{namespace}/{pod}/{container}       ?follow, tailLines, timestamps, previous,
                                                            sinceSeconds, limitBytes
+    GET|POST /exec/{namespace}/{pod}/{container}           ?command=..., stdin, stdout, stderr: a
+                                                           WebSocket, channel protocol v4/v5 (streaming.py)
 
 The container is found through the runtime by the pod's labels (its latest attempt, or the one before
 with ``previous=true``), and its CRI-format log file is rendered as plain lines (``timestamps=true``
@@ -32,6 +35,7 @@ from dataclasses import dataclass, field
 from aiohttp import web
 
 from kubelite.kubelet.runtimecalls import RuntimeCalls
+from kubelite.kubelet.streaming import handle_exec
 from kubelite.runtime.cri import CONTAINER_RUNNING, ContainerStatus
 from kubelite.runtime.monitor import LogLine, join_partials, parse_cri_line, read_log, render
 
@@ -111,6 +115,7 @@ class KubeletServer:
         app = web.Application(middlewares=[self._auth])
         app.router.add_get("/healthz", self._healthz)
         app.router.add_get("/containerLogs/{namespace}/{pod}/{container}", self._logs)
+        app.router.add_route("*", "/exec/{namespace}/{pod}/{container}", self._exec)
         return app
 
     def _ssl(self) -> ssl.SSLContext:
@@ -134,6 +139,9 @@ class KubeletServer:
         if not ok:
             raise web.HTTPUnauthorized(text="Unauthorized")
         return await handler(request)
+
+    async def _exec(self, request: web.Request) -> web.StreamResponse:
+        return await handle_exec(request, self.calls)
 
     async def _healthz(self, _request: web.Request) -> web.Response:
         return web.Response(text="ok")

@@ -7,6 +7,7 @@ into CrashLoopBackOff; a killed agent's successor adopts what runs."""
 
 from __future__ import annotations
 
+import asyncio
 import json
 import os
 import secrets
@@ -16,12 +17,14 @@ import subprocess
 import sys
 import tempfile
 import time
+import urllib.parse
 import urllib.request
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import aiohttp
 import pytest
 
 from kubelite.client.kubeconfig import load_kubeconfig
@@ -154,10 +157,36 @@ def test_pod_runs_ready_with_an_ip_and_deletion_removes_it(cluster: Cluster) -> 
                                  headers={"Authorization": f"Bearer {token}"})
     with urllib.request.urlopen(req, timeout=10, context=ctx) as resp:
         assert resp.status == 200  # httpd -f logs nothing: an empty, successful answer
+    # Exec without a terminal over the WebSocket channel protocol, stdin included.
+    out, status = asyncio.run(_exec(cluster.kubelet_port, token, "web/httpd", ["sh", "-c", "cat; exit 3"], b"ping"))
+    assert out == b"ping" and status["reason"] == "NonZeroExitCode"
+    assert status["details"]["causes"] == [{"reason": "ExitCode", "message": "3"}]
+    out, status = asyncio.run(_exec(cluster.kubelet_port, token, "web/httpd", ["cat", "/www/index.html"], None))
+    assert out == b"hello-from-pod\n" and status["status"] == "Success"
 
     cluster.kubectl.run("delete", "pod", "web", "--wait=false")
     wait_for(cluster, "the pod gone", lambda: get_pod(cluster, "web") is None)
     assert engine_containers(cluster, "web") == []
+
+
+async def _exec(port: int, token: str, target: str, command: list[str], stdin: bytes | None) -> tuple[bytes, Any]:
+    query = "&".join(f"command={urllib.parse.quote(c)}" for c in command) + "&stdout=1&stderr=1"
+    query += "&stdin=1" if stdin is not None else ""
+    out, status = b"", None
+    async with aiohttp.ClientSession() as http, http.ws_connect(
+            f"https://127.0.0.1:{port}/exec/default/{target}?{query}", ssl=False,
+            protocols=("v5.channel.k8s.io",), headers={"Authorization": f"Bearer {token}"}) as ws:
+        if stdin is not None:
+            await ws.send_bytes(b"\x00" + stdin)
+            await ws.send_bytes(b"\xff\x00")  # v5: close stdin
+        async for msg in ws:
+            if msg.type != aiohttp.WSMsgType.BINARY:
+                break
+            if msg.data[0] == 1:
+                out += msg.data[1:]
+            elif msg.data[0] == 3:
+                status = json.loads(msg.data[1:])
+    return out, status
 
 
 def _fetch(url: str) -> str:
