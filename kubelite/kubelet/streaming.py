@@ -1,4 +1,4 @@
-"""``kubectl exec`` without a terminal, on the kubelet's endpoint: the WebSocket channel protocol.
+"""``kubectl exec`` on the kubelet's endpoint: the WebSocket channel protocol.
 
 ``GET /exec/{namespace}/{pod}/{container}?command=...&command=...&stdin=1&stdout=1&stderr=1`` upgraded
 to a WebSocket with subprotocol ``v5.channel.k8s.io`` or ``v4.channel.k8s.io`` (what kubectl >= 1.30
@@ -9,14 +9,24 @@ in v5 255 "close channel" (``[255, 0]``: stdin ended).
 The command runs as ``runc exec`` (the runtime's :meth:`exec_argv`) in a child process whose pipes are
 relayed to and from the channels. The final Status is ``Success``, or ``Failure`` with reason
 ``NonZeroExitCode`` and the exit code as cause ``ExitCode``, which kubectl turns into its own exit code.
-A terminal (``tty=1``) is refused with 400: that needs a pty and resize handling, not done yet.
+With ``tty=1`` the command gets a terminal: ``runc exec -t`` runs on a pty we allocate (its
+controlling terminal, so runc relays it to the container's console and follows its size); channel 0
+writes to the pty, its output comes back on channel 1, and channel 4 messages (``{"Width": w,
+"Height": h}``) resize it.
+
+A command that leaves a process behind keeps the pipes open: once the command itself exited, output
+still buffered is relayed for up to a second, then the stream ends.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import fcntl
 import json
+import os
+import struct
+import termios
 from typing import Any
 
 from aiohttp import WSMsgType, web
@@ -27,6 +37,7 @@ from kubelite.runtime.cri import CONTAINER_RUNNING
 
 PROTOCOLS = ("v5.channel.k8s.io", "v4.channel.k8s.io")
 STDIN, STDOUT, STDERR, ERROR, RESIZE, CLOSE = 0, 1, 2, 3, 4, 255
+DRAIN_AFTER_EXIT = 1.0
 
 
 def exit_status(code: int) -> dict[str, Any]:
@@ -60,15 +71,61 @@ async def _pump(stream: asyncio.StreamReader | None, ws: web.WebSocketResponse, 
         await ws.send_bytes(bytes([channel]) + chunk)
 
 
-async def _feed_stdin(ws: web.WebSocketResponse, proc: asyncio.subprocess.Process) -> None:
-    """Relay channel 0 into the process until the client closes stdin (v5) or the socket."""
+class _Pty:
+    """The terminal side of a tty exec: a pty whose slave is the command's stdio."""
+
+    def __init__(self) -> None:
+        self.master, self.slave = os.openpty()
+
+    def write(self, data: bytes) -> None:
+        with contextlib.suppress(OSError):
+            os.write(self.master, data)
+
+    def resize(self, payload: bytes) -> None:
+        try:
+            size = json.loads(payload)
+            packed = struct.pack("HHHH", int(size.get("Height", 0)), int(size.get("Width", 0)), 0, 0)
+        except (ValueError, TypeError, AttributeError):
+            return
+        with contextlib.suppress(OSError):
+            fcntl.ioctl(self.master, termios.TIOCSWINSZ, packed)
+
+    async def pump(self, ws: web.WebSocketResponse) -> None:
+        loop = asyncio.get_running_loop()
+        while True:
+            try:
+                chunk = await loop.run_in_executor(None, os.read, self.master, 32 * 1024)
+            except OSError:  # EIO: every slave descriptor is closed, the command is gone
+                return
+            if not chunk:
+                return
+            await ws.send_bytes(bytes([STDOUT]) + chunk)
+
+    def close(self) -> None:
+        for fd in (self.master, self.slave):
+            with contextlib.suppress(OSError):
+                os.close(fd)
+
+
+def _controlling_terminal() -> None:
+    """In the child (a new session): make stdin, the pty slave, its controlling terminal."""
+    fcntl.ioctl(0, termios.TIOCSCTTY, 0)
+
+
+async def _feed_stdin(ws: web.WebSocketResponse, proc: asyncio.subprocess.Process, pty: _Pty | None) -> None:
+    """Relay channel 0 into the process (or its pty) until the client closes stdin (v5) or the socket;
+    channel 4 resizes the pty."""
     async for msg in ws:
         if msg.type != WSMsgType.BINARY or not msg.data:
             if msg.type in (WSMsgType.CLOSE, WSMsgType.ERROR):
                 break
             continue
         channel, payload = msg.data[0], msg.data[1:]
-        if channel == STDIN and proc.stdin is not None:
+        if channel == RESIZE and pty is not None:
+            pty.resize(payload)
+        elif channel == STDIN and pty is not None:
+            pty.write(payload)
+        elif channel == STDIN and proc.stdin is not None:
             proc.stdin.write(payload)
             with contextlib.suppress(ConnectionError):
                 await proc.stdin.drain()
@@ -78,40 +135,57 @@ async def _feed_stdin(ws: web.WebSocketResponse, proc: asyncio.subprocess.Proces
         proc.stdin.close()
 
 
+async def _spawn(argv: list[str], *, stdin: bool, pty: _Pty | None) -> asyncio.subprocess.Process:
+    if pty is not None:
+        proc = await asyncio.create_subprocess_exec(
+            *argv, stdin=pty.slave, stdout=pty.slave, stderr=pty.slave, start_new_session=True,
+            preexec_fn=_controlling_terminal)
+        os.close(pty.slave)
+        pty.slave = -1
+        return proc
+    return await asyncio.create_subprocess_exec(
+        *argv, stdin=asyncio.subprocess.PIPE if stdin else asyncio.subprocess.DEVNULL,
+        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE)
+
+
 async def handle_exec(request: web.Request, calls: RuntimeCalls) -> web.StreamResponse:
     q = request.query
     truthy = ("1", "true")
     command = q.getall("command", [])
     if not command:
         raise web.HTTPBadRequest(text="you must specify at least 1 command")
-    if q.get("tty") in truthy:
-        raise web.HTTPBadRequest(text="a terminal (tty) is not supported by this kubelet yet")
+    tty = q.get("tty") in truthy
     m = request.match_info
     cid = await _running_container(calls, m["namespace"], m["pod"], m["container"])
     ws = web.WebSocketResponse(protocols=PROTOCOLS)
     await ws.prepare(request)
     try:
-        argv = await calls.call(lambda: calls.runtime.exec_argv(cid, command, tty=False))
+        argv = await calls.call(lambda: calls.runtime.exec_argv(cid, command, tty=tty))
     except ContainerError as err:
         await ws.send_bytes(bytes([ERROR]) + json.dumps(failure_status(str(err))).encode())
         await ws.close()
         return ws
+    pty = _Pty() if tty else None
     want_stdin = q.get("stdin") in truthy
-    proc = await asyncio.create_subprocess_exec(
-        *argv, stdin=asyncio.subprocess.PIPE if want_stdin else asyncio.subprocess.DEVNULL,
-        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE)
-    feeder = asyncio.create_task(_feed_stdin(ws, proc)) if want_stdin else None
+    proc = await _spawn(argv, stdin=want_stdin, pty=pty)
+    feeder = asyncio.create_task(_feed_stdin(ws, proc, pty)) if want_stdin or tty else None
+    pumps = [asyncio.create_task(pty.pump(ws))] if pty is not None else [
+        asyncio.create_task(_pump(proc.stdout, ws, STDOUT)), asyncio.create_task(_pump(proc.stderr, ws, STDERR))]
     try:
-        await asyncio.gather(_pump(proc.stdout, ws, STDOUT), _pump(proc.stderr, ws, STDERR))
         code = await proc.wait()
+        _done, pending = await asyncio.wait(pumps, timeout=DRAIN_AFTER_EXIT)
+        for task in pending:
+            task.cancel()
         await ws.send_bytes(bytes([ERROR]) + json.dumps(exit_status(code)).encode())
     finally:
         if proc.returncode is None:
             proc.kill()
             await proc.wait()
-        if feeder is not None:
-            feeder.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await feeder
+        for task in [*pumps, *([feeder] if feeder else [])]:
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await task
+        if pty is not None:
+            pty.close()
         await ws.close()
     return ws

@@ -163,15 +163,20 @@ def test_pod_runs_ready_with_an_ip_and_deletion_removes_it(cluster: Cluster) -> 
     assert status["details"]["causes"] == [{"reason": "ExitCode", "message": "3"}]
     out, status = asyncio.run(_exec(cluster.kubelet_port, token, "web/httpd", ["cat", "/www/index.html"], None))
     assert out == b"hello-from-pod\n" and status["status"] == "Success"
+    out, status = asyncio.run(_exec(cluster.kubelet_port, token, "web/httpd",
+                                    ["sh", "-c", "test -t 0 && echo is-a-tty"], None, tty=True))
+    assert b"is-a-tty" in out and status["status"] == "Success"
 
     cluster.kubectl.run("delete", "pod", "web", "--wait=false")
     wait_for(cluster, "the pod gone", lambda: get_pod(cluster, "web") is None)
     assert engine_containers(cluster, "web") == []
 
 
-async def _exec(port: int, token: str, target: str, command: list[str], stdin: bytes | None) -> tuple[bytes, Any]:
+async def _exec(port: int, token: str, target: str, command: list[str], stdin: bytes | None, *,
+                tty: bool = False) -> tuple[bytes, Any]:
     query = "&".join(f"command={urllib.parse.quote(c)}" for c in command) + "&stdout=1&stderr=1"
     query += "&stdin=1" if stdin is not None else ""
+    query += "&tty=1" if tty else ""
     out, status = b"", None
     async with aiohttp.ClientSession() as http, http.ws_connect(
             f"https://127.0.0.1:{port}/exec/default/{target}?{query}", ssl=False,
