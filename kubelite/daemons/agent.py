@@ -51,7 +51,7 @@ async def run_agent(client: Client, config: AgentConfig, *, runtime: RuntimeServ
     factory = InformerFactory(client)
     workers = PodWorkers(KubeletConfig(node_name=name, root=config.root, host_ip=host.internal_ip,
                                        cluster_dns=config.cluster_dns, cluster_domain=config.cluster_domain,
-                                       workers=config.workers),
+                                       workers=config.workers, tmpfs_volumes=True),
                          client=client, informers=factory, runtime=rt)
     # The API server proxies logs here; it authenticates with the cluster's admin token (the one this
     # agent was given) or a client certificate of the cluster CA.

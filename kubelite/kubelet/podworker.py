@@ -93,6 +93,7 @@ class KubeletConfig:
     cluster_domain: str = "cluster.local"
     workers: int = 4
     resync: float = 1.0
+    tmpfs_volumes: bool = False  # secrets and medium: Memory on tmpfs (needs root: the agent sets it)
 
 
 def _ts(clock: Clock) -> str:
@@ -153,6 +154,9 @@ class PodWorkers:
             return token if kind == "ServiceAccountToken" else self._lookup(kind, namespace, name)
 
         return lookup
+
+    def _prepare_volumes(self, pod: JsonDict, lookup: Callable[[str, str, str], JsonDict | None]) -> dict[str, str]:
+        return prepare_volumes(self.config.root, pod, lookup, tmpfs=self.config.tmpfs_volumes)
 
     def _lookup(self, kind: str, namespace: str, name: str) -> JsonDict | None:
         informer = self.configmaps if kind == "ConfigMap" else self.secrets
@@ -247,7 +251,7 @@ class PodWorkers:
         self._report_backoff(pod, result)
         if sandbox is not None and has_synced_volumes(pod):
             with contextlib.suppress(VolumeError, OSError):  # a missing source keeps the last content
-                await asyncio.to_thread(prepare_volumes, self.config.root, pod, await self._volume_lookup(pod))
+                await asyncio.to_thread(self._prepare_volumes, pod, await self._volume_lookup(pod))
         status = podplan.pod_status(pod, result, observed, self.config.host_ip, _ts(self.clock))
         await self._write_status(pod, status)
         if status["phase"] in ("Succeeded", "Failed"):
@@ -367,7 +371,7 @@ class PodWorkers:
             self._fail(pod, action.name, reason, message)
             return
         try:
-            volumes = await asyncio.to_thread(prepare_volumes, self.config.root, pod, await self._volume_lookup(pod))
+            volumes = await asyncio.to_thread(self._prepare_volumes, pod, await self._volume_lookup(pod))
         except (VolumeError, OSError) as err:
             self.events.emit(pod, "Warning", "FailedMount", f"MountVolume.SetUp failed: {err}")
             self._fail(pod, action.name, "ContainerCreating", "")

@@ -15,7 +15,7 @@ configMap and secret volumes are rewritten at every sync of a running pod (files
 unchanged are left alone), so updates reach containers within a sync period, as with Kubernetes'
 atomic writer (minus its symlink swap: a reader may see one file updated before another).
 ``hostPath`` volumes are the host's path itself (created for ``DirectoryOrCreate``/``FileOrCreate``).
-``emptyDir`` with ``medium: Memory`` is a plain directory here (a difference from the kubelet's tmpfs).
+Secret volumes and ``emptyDir`` with ``medium: Memory`` are tmpfs mounts when the agent asks for it.
 A missing ConfigMap or Secret that is not ``optional`` raises :class:`VolumeError`: the pod waits in
 ContainerCreating with a FailedMount event, as with Kubernetes.
 """
@@ -25,6 +25,7 @@ from __future__ import annotations
 import base64
 import os
 import shutil
+import subprocess
 from collections.abc import Callable
 from typing import Any
 
@@ -144,8 +145,22 @@ def _projected_data(pod: JsonDict, namespace: str, sources: list[JsonDict], look
     return out
 
 
-def prepare_volumes(root: str, pod: JsonDict, lookup: Lookup) -> dict[str, str]:
-    """Set up every volume of ``pod`` and return volume name -> host path (blocking file I/O)."""
+def _on_tmpfs(path: str) -> None:
+    """Mount a tmpfs on ``path`` once (secrets and ``medium: Memory`` never touch the disk)."""
+    os.makedirs(path, exist_ok=True)
+    if os.path.ismount(path):
+        return
+    done = subprocess.run(["mount", "-t", "tmpfs", "-o", "mode=0755", "tmpfs", path],
+                          capture_output=True, text=True, check=False)
+    if done.returncode != 0:
+        raise VolumeError(f"cannot mount tmpfs on {path}: {done.stderr.strip()}")
+
+
+def prepare_volumes(root: str, pod: JsonDict, lookup: Lookup, *, tmpfs: bool = False) -> dict[str, str]:
+    """Set up every volume of ``pod`` and return volume name -> host path (blocking file I/O).
+
+    With ``tmpfs`` (the agent, as root) secret volumes and ``emptyDir.medium: Memory`` are tmpfs
+    mounts, as with Kubernetes; :func:`remove_pod_dir` unmounts them."""
     meta, spec = pod.get("metadata") or {}, pod.get("spec") or {}
     namespace = meta.get("namespace", "default")
     base = os.path.join(pod_dir(root, meta.get("uid", "")), "volumes")
@@ -154,6 +169,8 @@ def prepare_volumes(root: str, pod: JsonDict, lookup: Lookup) -> dict[str, str]:
         name = vol.get("name", "")
         if "emptyDir" in vol:
             path = os.path.join(base, "empty-dir", name)
+            if tmpfs and (vol["emptyDir"] or {}).get("medium") == "Memory":
+                _on_tmpfs(path)
             os.makedirs(path, exist_ok=True)
             os.chmod(path, 0o777)
         elif "hostPath" in vol:
@@ -172,6 +189,8 @@ def prepare_volumes(root: str, pod: JsonDict, lookup: Lookup) -> dict[str, str]:
             path = _from_object(base, "ConfigMap", namespace, src, lookup, name=src.get("name", ""),
                                 default_mode=0o644)
         elif "secret" in vol:
+            if tmpfs:
+                _on_tmpfs(os.path.join(base, "secret", name))
             src = {**vol["secret"], "_volume": name}
             path = _from_object(base, "Secret", namespace, src, lookup, name=src.get("secretName", ""),
                                 default_mode=0o644)
@@ -208,4 +227,14 @@ def wants_token(pod: JsonDict) -> dict[str, Any] | None:
 
 
 def remove_pod_dir(root: str, uid: str) -> None:
-    shutil.rmtree(pod_dir(root, uid), ignore_errors=True)
+    """Unmount the pod's tmpfs volumes (deepest first), then delete its directory."""
+    top = os.path.abspath(pod_dir(root, uid)) + "/"
+    try:
+        with open("/proc/self/mounts") as fh:
+            targets = [line.split()[1] for line in fh if line.split()[1].startswith(top)]
+    except OSError:
+        targets = []
+    for target in sorted(targets, key=len, reverse=True):
+        if subprocess.run(["umount", target], capture_output=True, check=False).returncode != 0:
+            subprocess.run(["umount", "-l", target], capture_output=True, check=False)
+    shutil.rmtree(top, ignore_errors=True)

@@ -381,3 +381,45 @@ spec:
     body = wait_for(cluster, "httpd on the host's loopback", lambda: _fetch(f"http://127.0.0.1:{port}/i"), within=30)
     assert body.strip() == "on-host"
     cluster.kubectl.run("delete", "pod", "hostnet")
+
+
+SECRET_POD = """
+apiVersion: v1
+kind: Secret
+metadata: {name: creds}
+stringData: {password: hunter2}
+---
+apiVersion: v1
+kind: Pod
+metadata: {name: secretive}
+spec:
+  terminationGracePeriodSeconds: 1
+  volumes:
+  - {name: creds, secret: {secretName: creds}}
+  - {name: fast, emptyDir: {medium: Memory}}
+  containers:
+  - name: c
+    image: busybox
+    command: ["sleep", "3600"]
+    volumeMounts: [{name: creds, mountPath: /etc/creds, readOnly: true}, {name: fast, mountPath: /fast}]
+"""
+
+
+def test_secret_and_memory_volumes_are_tmpfs(cluster: Cluster) -> None:
+    cluster.kubectl.run("apply", "-f", "-", input=SECRET_POD)
+    pod = wait_for(cluster, "the secretive pod Ready", lambda: ready(cluster, "secretive"))
+    token = load_kubeconfig(cluster.server.kubeconfig).resolve().token or ""
+    out, status = asyncio.run(_exec(cluster.kubelet_port, token, "secretive/c",
+                                    ["sh", "-c", "cat /etc/creds/password; echo; grep -E ' /(etc/creds|fast) ' "
+                                     "/proc/mounts | cut -d' ' -f2,3"], None))
+    assert status["status"] == "Success", status
+    lines = out.decode().split("\n")
+    assert lines[0] == "hunter2"
+    assert sorted(line for line in lines[1:] if line) == ["/etc/creds tmpfs", "/fast tmpfs"]
+    uid = pod["metadata"]["uid"]
+    cluster.kubectl.run("delete", "pod", "secretive")
+    pod_dir = Path(cluster.root, "kubelet", "pods", uid)
+    assert not pod_dir.exists()
+    with open("/proc/self/mounts") as fh:
+        assert str(pod_dir) not in fh.read()
+    cluster.kubectl.run("delete", "secret", "creds")
