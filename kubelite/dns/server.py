@@ -9,6 +9,7 @@ chased upstream so stub resolvers, which do not follow CNAMEs themselves, get th
 from __future__ import annotations
 
 import asyncio
+import errno
 import functools
 import logging
 import struct
@@ -102,11 +103,21 @@ class DNSServer:
                 if not task.cancelled() and task.exception() is None and (reply := task.result()):
                     self.transport.sendto(reply, addr)
 
-        transport, _ = await loop.create_datagram_endpoint(
-            _UDP, local_addr=(self.config.listen, self.config.port))
-        self._udp = transport
         # TCP on the same port UDP got (the configured one, or the one the kernel picked for 0).
-        self._tcp = await asyncio.start_server(self._serve_tcp, self.config.listen, self.port)
+        # A kernel-picked UDP port may already be taken for TCP by someone else: pick again.
+        attempts = 1 if self.config.port else 20
+        for attempt in range(attempts):
+            transport, _ = await loop.create_datagram_endpoint(
+                _UDP, local_addr=(self.config.listen, self.config.port))
+            self._udp = transport
+            try:
+                self._tcp = await asyncio.start_server(self._serve_tcp, self.config.listen, self.port)
+                return
+            except OSError as err:
+                transport.close()
+                self._udp = None
+                if err.errno != errno.EADDRINUSE or attempt == attempts - 1:
+                    raise
 
     async def close(self) -> None:
         if self._udp is not None:

@@ -334,6 +334,7 @@ class PodWorkers:
         # Always is honoured as IfNotPresent when the node holds the image: images built or loaded on
         # this node are usable at once (issue 9), and the engine resolves tags locally first.
         if await self.calls.call(self.runtime.image_status, image) is not None:
+            self.events.emit(pod, "Normal", "Pulled", f'Container image "{image}" already present on machine')
             return None
         if policy == "Never":
             message = f'Container image "{image}" is not present with pull policy of Never'

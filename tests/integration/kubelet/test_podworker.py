@@ -155,7 +155,7 @@ async def test_failures_become_waiting_reasons(harness: Harness) -> None:
         await eventually(crash_loop, "CrashLoopBackOff after a restart")
         events = await harness.client.resource("v1", "events").list("default")
         reasons = {e["reason"] for e in events["items"]}
-        assert {"Failed", "Created", "Started", "BackOff"} <= reasons
+        assert {"Failed", "Created", "Started", "BackOff", "Pulled"} <= reasons
 
 
 async def test_probes_drive_readiness_and_restarts(harness: Harness) -> None:
