@@ -1,4 +1,4 @@
-"""Controllers at work and at rest, with real processes: ``kubelite server`` (SQLite), the controller
+"""Controllers at work and at rest, with real processes: ``kubelite apiserver`` (SQLite), the controller
 manager, the scheduler and simulated nodes.
 
 - An RC scaled 0 -> N: time until N pods are Running, against creating N pods directly through the
@@ -83,7 +83,7 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         data = Path(tmp)
         port = _free_port()
-        procs = {"server": _spawn("server", "--data-dir", str(data), "--listen", f"127.0.0.1:{port}",
+        procs = {"server": _spawn("apiserver", "--data-dir", str(data), "--listen", f"127.0.0.1:{port}",
                                   log=data / "server.log")}
         kubeconfig = data / "kubeconfig"
         try:

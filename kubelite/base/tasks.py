@@ -138,6 +138,16 @@ class Supervisor:
         for task in self._tasks.values():
             task.cancel()
 
+    async def stop_all_but(self, *last: str) -> None:
+        """Cancel and await every child except ``last``, then cancel those too: dependents go first
+        (components release their Leases through the API server before it stops)."""
+        self._stopping = True
+        first = [t for n, t in self._tasks.items() if n not in last]
+        for task in first:
+            task.cancel()
+        await asyncio.gather(*first, return_exceptions=True)
+        self.stop()
+
     @property
     def children(self) -> list[str]:
         return [n for n, t in self._tasks.items() if not t.done()]

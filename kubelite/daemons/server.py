@@ -66,7 +66,7 @@ async def run_server(config: AllInOneConfig, *, started: asyncio.Event | None = 
             if started is not None:
                 started.set()
             await _until_signalled()
-            sup.stop()
+            await sup.stop_all_but("apiserver")
     finally:
         if client is not None:
             await client.close()

@@ -168,9 +168,8 @@ async def handle(rr: ResourceRequest) -> web.StreamResponse:
                     await resp.write(b"".join(lines))
     except (SubscriberOverflowError, TimeoutError):
         pass
-    except (ConnectionResetError, asyncio.CancelledError):
-        sub.close()
-        raise
+    except ConnectionResetError:
+        return resp  # the watcher went away (or the server is stopping): nothing to report
     finally:
         sub.close()
         if ticker is not None:

@@ -1,4 +1,4 @@
-"""Real processes: ``kubelite server`` on SQLite over HTTPS, driven by the real kubectl binaries."""
+"""Real processes: ``kubelite apiserver`` on SQLite over HTTPS, driven by the real kubectl binaries."""
 
 from __future__ import annotations
 
@@ -75,7 +75,7 @@ def start_server(data_dir: Path, *extra: str, port: int | None = None) -> Server
     data_dir.mkdir(parents=True, exist_ok=True)
     log = data_dir / "server.log"
     proc = subprocess.Popen(
-        [sys.executable, "-m", "kubelite", "server", "--data-dir", str(data_dir),
+        [sys.executable, "-m", "kubelite", "apiserver", "--data-dir", str(data_dir),
          "--listen", f"127.0.0.1:{port}", *extra],
         stdout=log.open("ab"), stderr=subprocess.STDOUT, env=dict(os.environ, PYTHONUNBUFFERED="1"))
     server = ServerProcess(proc, data_dir, port, log)

@@ -1,4 +1,5 @@
 import asyncio
+from collections.abc import Awaitable, Callable
 
 import pytest
 
@@ -135,4 +136,29 @@ async def test_stop_cancels_children_cleanly() -> None:
         await started.wait()
         assert sup.children == ["apiserver"]
         sup.stop()
+    assert sup.children == []
+
+
+async def test_stop_all_but_stops_dependents_before_the_rest() -> None:
+    order: list[str] = []
+    both = [Ready("a"), Ready("b")]
+
+    def service(name: str, ready: Ready) -> Callable[[], Awaitable[None]]:
+        async def run() -> None:
+            ready.set()
+            try:
+                await asyncio.Event().wait()
+            finally:
+                # The API server must still be running when a dependent unwinds.
+                order.append(f"{name} saw {sup.children}")
+        return run
+
+    async with Supervisor("server") as sup:
+        sup.start("apiserver", service("apiserver", both[0]))
+        sup.start("scheduler", service("scheduler", both[1]))
+        for r in both:
+            await r.wait()
+        await sup.stop_all_but("apiserver")
+    assert order[0] == "scheduler saw ['apiserver', 'scheduler']"
+    assert order[1].startswith("apiserver saw")
     assert sup.children == []
