@@ -41,6 +41,7 @@ from kubelite.kubelet import podplan
 from kubelite.kubelet.containerspec import ATTEMPT_LABEL, container_config
 from kubelite.kubelet.dnsconfig import ResolvConf, pod_hosts_file, pod_resolv_conf
 from kubelite.kubelet.envvars import ConfigError
+from kubelite.kubelet.hostports import host_port_mappings
 from kubelite.kubelet.podplan import CreateSandbox, Observed, ObservedContainer, RemoveContainer, StartContainer
 from kubelite.kubelet.prober import Prober
 from kubelite.kubelet.runtimecalls import RuntimeCalls
@@ -313,7 +314,8 @@ class PodWorkers:
             name=meta.get("name", ""), namespace=meta.get("namespace", "default"), uid=meta.get("uid", ""),
             hostname=(spec.get("hostname") or meta.get("name", ""))[:63],
             labels={k: v for k, v in (meta.get("labels") or {}).items() if isinstance(v, str)},
-            resolv_conf=resolv.render(), network="host" if spec.get("hostNetwork") else "bridge")
+            resolv_conf=resolv.render(), network="host" if spec.get("hostNetwork") else "bridge",
+            port_mappings=host_port_mappings(pod))
         try:
             sid = await self.calls.call(self.runtime.run_pod_sandbox, config)
         except ContainerError as err:
