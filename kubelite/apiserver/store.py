@@ -34,6 +34,7 @@ from kubelite.storage.interface import (
     KeyNotFoundError,
     KeyValue,
     Storage,
+    TooLargeError,
     UnavailableError,
 )
 
@@ -81,6 +82,8 @@ def translate_storage_error(err: Exception, resource: Resource, name: str) -> st
         return st.timeout("Too large resource version", retry_after_seconds=1)
     if isinstance(err, UnavailableError):
         return st.service_unavailable(f"storage unavailable: {err}")
+    if isinstance(err, TooLargeError):
+        return st.request_entity_too_large(str(err))
     return st.internal(str(err))
 
 
