@@ -18,6 +18,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--listen", default="127.0.0.1:6443", help="API server address")
     parser.add_argument("--no-kubeconfig", action="store_true", help="do not touch ~/.kube/config")
     parser.add_argument("--timeout", type=float, default=60.0, help="seconds to wait for readiness")
+    parser.add_argument("--kubelet-port", type=int, default=10250, help="the node agent's HTTPS port")
 
 
 def run(args: argparse.Namespace) -> int:
@@ -38,7 +39,7 @@ def run(args: argparse.Namespace) -> int:
             if shutil.which(tool) is None:
                 raise CLIError(f"{tool} not found: apt-get install {package} (or run `make up`)")
     config = cluster.ClusterConfig(data_dir=Path(args.data_dir), engine_root=Path(args.root), listen=args.listen,
-                                   timeout=args.timeout, with_agent=with_agent)
+                                   timeout=args.timeout, with_agent=with_agent, kubelet_port=args.kubelet_port)
     started = time.monotonic()
     try:
         if cluster.running_pid(config, "server") is None:

@@ -42,6 +42,7 @@ class ClusterConfig:
     node_name: str = field(default_factory=lambda: os.uname().nodename)
     timeout: float = 60.0
     with_agent: bool = True
+    kubelet_port: int = 10250  # the agent's HTTPS endpoint; tests and second clusters pick a free one
 
     @property
     def kubeconfig(self) -> Path:
@@ -58,7 +59,7 @@ class ClusterConfig:
         if part == "server":
             return [*base, "server", "--data-dir", str(self.data_dir), "--listen", self.listen]
         return [*base, "--root", str(self.engine_root), "agent", "--kubeconfig", str(self.kubeconfig),
-                "--node-name", self.node_name]
+                "--node-name", self.node_name, "--kubelet-port", str(self.kubelet_port)]
 
 
 def running_pid(config: ClusterConfig, part: str) -> int | None:
