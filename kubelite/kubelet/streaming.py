@@ -16,6 +16,9 @@ writes to the pty, its output comes back on channel 1, and channel 4 messages (`
 
 A command that leaves a process behind keeps the pipes open: once the command itself exited, output
 still buffered is relayed for up to a second, then the stream ends.
+
+The process, pty and relaying know only :class:`Channels` (numbered channels as above), so the same
+plumbing serves the WebSocket transport here and SPDY/3.1 (``spdyexec.py``, kubectl <= 1.29).
 """
 
 from __future__ import annotations
@@ -27,7 +30,8 @@ import json
 import os
 import struct
 import termios
-from typing import Any
+from collections.abc import AsyncIterator
+from typing import Any, Protocol
 
 from aiohttp import WSMsgType, web
 
@@ -53,7 +57,42 @@ def failure_status(message: str) -> dict[str, Any]:
     return {"metadata": {}, "status": "Failure", "reason": "InternalError", "message": message}
 
 
-async def _running_container(calls: RuntimeCalls, namespace: str, pod: str, container: str) -> str:
+class Channels(Protocol):
+    """One exec/attach session's transport, in the WebSocket protocol's channel numbers."""
+
+    async def send(self, channel: int, data: bytes) -> None:
+        """Output to the client on STDOUT, STDERR or ERROR."""
+
+    def incoming(self) -> AsyncIterator[tuple[int, bytes]]:
+        """Client input: (STDIN, bytes), (RESIZE, JSON), (CLOSE, b"\\x00") once stdin ended; ends when the
+        client goes away."""
+        ...
+
+    async def close(self) -> None:
+        """End the session (after the status was sent on ERROR)."""
+
+
+class WebSocketChannels:
+    """:class:`Channels` over a v4/v5 channel WebSocket: one binary message per chunk, channel byte first."""
+
+    def __init__(self, ws: web.WebSocketResponse) -> None:
+        self.ws = ws
+
+    async def send(self, channel: int, data: bytes) -> None:
+        await self.ws.send_bytes(bytes([channel]) + data)
+
+    async def incoming(self) -> AsyncIterator[tuple[int, bytes]]:
+        async for msg in self.ws:
+            if msg.type in (WSMsgType.CLOSE, WSMsgType.ERROR):
+                return
+            if msg.type == WSMsgType.BINARY and msg.data:
+                yield msg.data[0], msg.data[1:]
+
+    async def close(self) -> None:
+        await self.ws.close()
+
+
+async def running_container(calls: RuntimeCalls, namespace: str, pod: str, container: str) -> str:
     rt = calls.runtime
     sandboxes = await calls.call(rt.list_pod_sandboxes, {"io.kubernetes.pod.namespace": namespace,
                                                          "io.kubernetes.pod.name": pod})
@@ -64,11 +103,11 @@ async def _running_container(calls: RuntimeCalls, namespace: str, pod: str, cont
     raise web.HTTPNotFound(text=f'container "{container}" of pod "{pod}" is not running on this node')
 
 
-async def _pump(stream: asyncio.StreamReader | None, ws: web.WebSocketResponse, channel: int) -> None:
+async def _pump(stream: asyncio.StreamReader | None, out: Channels, channel: int) -> None:
     if stream is None:
         return
     while chunk := await stream.read(32 * 1024):
-        await ws.send_bytes(bytes([channel]) + chunk)
+        await out.send(channel, chunk)
 
 
 class _Pty:
@@ -90,7 +129,7 @@ class _Pty:
         with contextlib.suppress(OSError):
             fcntl.ioctl(self.master, termios.TIOCSWINSZ, packed)
 
-    async def pump(self, ws: web.WebSocketResponse) -> None:
+    async def pump(self, out: Channels) -> None:
         loop = asyncio.get_running_loop()
         while True:
             try:
@@ -99,7 +138,7 @@ class _Pty:
                 return
             if not chunk:
                 return
-            await ws.send_bytes(bytes([STDOUT]) + chunk)
+            await out.send(STDOUT, chunk)
 
     def close(self) -> None:
         for fd in (self.master, self.slave):
@@ -112,15 +151,10 @@ def _controlling_terminal() -> None:
     fcntl.ioctl(0, termios.TIOCSCTTY, 0)
 
 
-async def _feed_stdin(ws: web.WebSocketResponse, proc: asyncio.subprocess.Process, pty: _Pty | None) -> None:
+async def _feed_stdin(channels: Channels, proc: asyncio.subprocess.Process, pty: _Pty | None) -> None:
     """Relay channel 0 into the process (or its pty) until the client closes stdin (v5) or the socket;
     channel 4 resizes the pty."""
-    async for msg in ws:
-        if msg.type != WSMsgType.BINARY or not msg.data:
-            if msg.type in (WSMsgType.CLOSE, WSMsgType.ERROR):
-                break
-            continue
-        channel, payload = msg.data[0], msg.data[1:]
+    async for channel, payload in channels.incoming():
         if channel == RESIZE and pty is not None:
             pty.resize(payload)
         elif channel == STDIN and pty is not None:
@@ -148,35 +182,47 @@ async def _spawn(argv: list[str], *, stdin: bool, pty: _Pty | None) -> asyncio.s
         stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE)
 
 
-async def handle_exec(request: web.Request, calls: RuntimeCalls) -> web.StreamResponse:
+def exec_request(request: web.Request) -> tuple[list[str], bool, bool]:
+    """(command, stdin, tty) from the query; 400 without a command."""
     q = request.query
     truthy = ("1", "true")
     command = q.getall("command", [])
     if not command:
         raise web.HTTPBadRequest(text="you must specify at least 1 command")
-    tty = q.get("tty") in truthy
+    return command, q.get("stdin") in truthy, q.get("tty") in truthy
+
+
+async def handle_exec(request: web.Request, calls: RuntimeCalls) -> web.StreamResponse:
+    command, want_stdin, tty = exec_request(request)
     m = request.match_info
-    cid = await _running_container(calls, m["namespace"], m["pod"], m["container"])
+    cid = await running_container(calls, m["namespace"], m["pod"], m["container"])
     ws = web.WebSocketResponse(protocols=PROTOCOLS)
     await ws.prepare(request)
+    await run_exec(WebSocketChannels(ws), calls, cid, command, stdin=want_stdin, tty=tty)
+    return ws
+
+
+async def run_exec(channels: Channels, calls: RuntimeCalls, cid: str, command: list[str], *, stdin: bool,
+                   tty: bool) -> None:
+    """Run ``command`` in container ``cid`` relayed over ``channels``; send the final Status; close."""
     try:
         argv = await calls.call(lambda: calls.runtime.exec_argv(cid, command, tty=tty))
     except ContainerError as err:
-        await ws.send_bytes(bytes([ERROR]) + json.dumps(failure_status(str(err))).encode())
-        await ws.close()
-        return ws
+        await channels.send(ERROR, json.dumps(failure_status(str(err))).encode())
+        await channels.close()
+        return
     pty = _Pty() if tty else None
-    want_stdin = q.get("stdin") in truthy
-    proc = await _spawn(argv, stdin=want_stdin, pty=pty)
-    feeder = asyncio.create_task(_feed_stdin(ws, proc, pty)) if want_stdin or tty else None
-    pumps = [asyncio.create_task(pty.pump(ws))] if pty is not None else [
-        asyncio.create_task(_pump(proc.stdout, ws, STDOUT)), asyncio.create_task(_pump(proc.stderr, ws, STDERR))]
+    proc = await _spawn(argv, stdin=stdin, pty=pty)
+    feeder = asyncio.create_task(_feed_stdin(channels, proc, pty)) if stdin or tty else None
+    pumps = [asyncio.create_task(pty.pump(channels))] if pty is not None else [
+        asyncio.create_task(_pump(proc.stdout, channels, STDOUT)),
+        asyncio.create_task(_pump(proc.stderr, channels, STDERR))]
     try:
         code = await proc.wait()
         _done, pending = await asyncio.wait(pumps, timeout=DRAIN_AFTER_EXIT)
         for task in pending:
             task.cancel()
-        await ws.send_bytes(bytes([ERROR]) + json.dumps(exit_status(code)).encode())
+        await channels.send(ERROR, json.dumps(exit_status(code)).encode())
     finally:
         if proc.returncode is None:
             proc.kill()
@@ -187,5 +233,4 @@ async def handle_exec(request: web.Request, calls: RuntimeCalls) -> web.StreamRe
                 await task
         if pty is not None:
             pty.close()
-        await ws.close()
-    return ws
+        await channels.close()
