@@ -31,6 +31,7 @@ COMMANDS: dict[str, Command] = {
     "scheduler": Command("kubelite.cli.scheduler", "Run the scheduler against a cluster"),
     "agent": Command("kubelite.cli.agent", "Run this machine as a worker node (kubelet) of a cluster"),
     "kubectl": Command("kubelite.cli.kubectl.main", "A built-in kubectl for machines without one (get, apply, ...)"),
+    "dashboard": Command("kubelite.cli.dashboard", "Serve the web dashboard for the cluster and print its URL"),
     "service": Command("kubelite.cli.service", "Print the URLs of a Service, as minikube service does"),
     "proxy": Command("kubelite.cli.proxy", "Program this node's nftables so Services reach their pods"),
     "sim": Command("kubelite.cli.sim", "Simulated nodes for scale tests and demos (sim nodes --count N)"),

@@ -1,0 +1,649 @@
+// kubelite dashboard: a single page in plain JS. Every call goes to this dashboard's own backend
+// (/api/...), which answers through the Kubernetes API server. Lists are kept live by one
+// server-sent-event stream per page (/api/watch), fed by the API server's watches.
+"use strict";
+
+// ------------------------------------------------------------------------------------------- helpers
+
+/** Build a DOM element: h("td", {class: "x"}, "text", childNode, [more]). Text is never parsed as HTML. */
+function h(tag, attrs, ...children) {
+  const el = document.createElement(tag);
+  for (const [k, v] of Object.entries(attrs || {})) {
+    if (v === undefined || v === null || v === false) continue;
+    if (k.startsWith("on")) el.addEventListener(k.slice(2), v);
+    else el.setAttribute(k, v === true ? "" : String(v));
+  }
+  for (const c of children.flat(Infinity)) {
+    if (c === undefined || c === null || c === false) continue;
+    el.append(c instanceof Node ? c : String(c));
+  }
+  return el;
+}
+
+function flash(message, isError) {
+  const el = document.getElementById("flash");
+  el.textContent = message;
+  el.className = isError ? "error" : "";
+  el.hidden = false;
+  clearTimeout(flash.timer);
+  flash.timer = setTimeout(() => { el.hidden = true; }, isError ? 8000 : 3500);
+}
+
+/** Call the backend; JSON answers are decoded, a Status failure becomes an Error with its message. */
+async function api(path, options = {}) {
+  const headers = Object.assign({}, options.headers || {});
+  let body = options.body;
+  if (body !== undefined && typeof body !== "string") {
+    body = JSON.stringify(body);
+    headers["Content-Type"] = "application/json";
+  }
+  const resp = await fetch(path, { method: options.method || "GET", headers, body, credentials: "same-origin" });
+  const type = resp.headers.get("Content-Type") || "";
+  const data = type.includes("json") ? await resp.json() : await resp.text();
+  if (!resp.ok) {
+    const message = (data && data.message) || `${resp.status} ${resp.statusText}`;
+    throw new Error(message);
+  }
+  return data;
+}
+
+async function act(what, fn) {
+  try {
+    await fn();
+    flash(what);
+  } catch (err) {
+    flash(`${what} failed: ${err.message}`, true);
+  }
+}
+
+function age(ts) {
+  if (!ts) return "";
+  const s = Math.max(0, Math.floor((Date.now() - Date.parse(ts)) / 1000));
+  if (s < 120) return `${s}s`;
+  if (s < 7200) return `${Math.floor(s / 60)}m`;
+  if (s < 172800) return `${Math.floor(s / 3600)}h`;
+  return `${Math.floor(s / 86400)}d`;
+}
+
+function badge(text, tone) { return h("span", { class: `badge ${tone || ""}` }, text); }
+
+function table(id, columns, rows, emptyText) {
+  if (!rows.length) return h("div", { class: "empty", id }, emptyText || "None.");
+  return h("div", { class: "scroll" }, h("table", { id },
+    h("thead", {}, h("tr", {}, columns.map((c) => h("th", { class: c.cls }, c.title)))),
+    h("tbody", {}, rows.map((r) => h("tr", { "data-name": r.name }, columns.map((c, i) =>
+      h("td", { class: c.cls }, r.cells[i])))))));
+}
+
+function panel(title, ...content) { return h("section", { class: "panel" }, h("h2", {}, title), content); }
+
+// ------------------------------------------------------------------------------ resources and paths
+
+const KINDS = {
+  Pod: { group: "", version: "v1", plural: "pods", namespaced: true },
+  Node: { group: "", version: "v1", plural: "nodes", namespaced: false },
+  Namespace: { group: "", version: "v1", plural: "namespaces", namespaced: false },
+  Service: { group: "", version: "v1", plural: "services", namespaced: true },
+  Event: { group: "", version: "v1", plural: "events", namespaced: true },
+  ReplicationController: { group: "", version: "v1", plural: "replicationcontrollers", namespaced: true },
+  Deployment: { group: "apps", version: "v1", plural: "deployments", namespaced: true },
+  ReplicaSet: { group: "apps", version: "v1", plural: "replicasets", namespaced: true },
+  StatefulSet: { group: "apps", version: "v1", plural: "statefulsets", namespaced: true },
+  DaemonSet: { group: "apps", version: "v1", plural: "daemonsets", namespaced: true },
+  Job: { group: "batch", version: "v1", plural: "jobs", namespaced: true },
+};
+
+/** The API path of a kind's collection (namespace "" = all namespaces) or of one object. */
+function kpath(kind, ns, name) {
+  const k = KINDS[kind];
+  let p = k.group ? `/apis/${k.group}/${k.version}` : `/api/${k.version}`;
+  if (k.namespaced && ns) p += `/namespaces/${ns}`;
+  p += `/${k.plural}`;
+  if (name) p += `/${name}`;
+  return p;
+}
+
+function detailLink(kind, ns, name, text) {
+  if (!KINDS[kind]) return text || name;
+  return h("a", { href: `#/detail${kpath(kind, ns, name)}`, class: "obj-link" }, text || name);
+}
+
+// ------------------------------------------------------------------------------------ live watches
+
+/** One SSE stream watching several collections; keeps a Map of objects per path; calls onChange
+ * (at most once per animation frame) when anything changed. */
+class Live {
+  constructor(paths, onChange) {
+    this.stores = paths.map(() => new Map());
+    this.errors = paths.map(() => null);
+    this.onChange = onChange;
+    this.pending = false;
+    const query = paths.map((p) => `path=${encodeURIComponent(p)}`).join("&");
+    this.source = new EventSource(`/api/watch?${query}`);
+    const dot = document.getElementById("live");
+    this.source.onopen = () => dot.classList.add("on");
+    this.source.onerror = () => dot.classList.remove("on");
+    this.source.onmessage = (e) => this.handle(JSON.parse(e.data));
+  }
+  handle(msg) {
+    const store = this.stores[msg.i];
+    if (msg.type === "RESET") store.clear();
+    else if (msg.type === "ERROR") this.errors[msg.i] = msg.object;
+    else {
+      const m = msg.object.metadata || {};
+      const key = m.uid || `${m.namespace}/${m.name}`;
+      if (msg.type === "DELETED") store.delete(key); else store.set(key, msg.object);
+    }
+    if (!this.pending) {
+      this.pending = true;
+      requestAnimationFrame(() => { this.pending = false; this.onChange(); });
+    }
+  }
+  items(i) {
+    return [...this.stores[i].values()].sort((a, b) =>
+      `${a.metadata.namespace || ""}/${a.metadata.name}`.localeCompare(`${b.metadata.namespace || ""}/${b.metadata.name}`));
+  }
+  close() { this.source.close(); }
+}
+
+// ------------------------------------------------------------------------------------ app state
+
+const state = { live: null, cleanup: [], namespaces: [] };
+
+function namespace() { return localStorage.getItem("kubelite.namespace") ?? "default"; }
+
+function setNamespaces(items) {
+  const names = items.map((n) => n.metadata.name);
+  const select = document.getElementById("namespace");
+  if (names.join() === state.namespaces.join()) return;
+  state.namespaces = names;
+  const current = namespace();
+  select.replaceChildren(h("option", { value: "" }, "all namespaces"),
+    ...names.map((n) => h("option", { value: n }, n)));
+  if (current && !names.includes(current)) select.append(h("option", { value: current }, current));
+  select.value = current;
+}
+
+function stopPage() {
+  if (state.live) state.live.close();
+  state.live = null;
+  for (const fn of state.cleanup.splice(0)) fn();
+}
+
+/** Start a page that shows live lists: namespaces are always watched too (the selector stays live). */
+function livePage(paths, render) {
+  const main = document.getElementById("main");
+  const live = new Live([kpath("Namespace"), ...paths], () => {
+    setNamespaces(live.items(0));
+    main.replaceChildren(...[render((i) => live.items(i + 1), live)].flat());
+  });
+  state.live = live;
+  main.replaceChildren(h("p", { class: "muted" }, "Loading…"));
+}
+
+// ---------------------------------------------------------------------------------------- overview
+
+function podPhase(p) {
+  if (p.metadata.deletionTimestamp) return "Terminating";
+  for (const cs of p.status?.containerStatuses || []) {
+    const w = cs.state?.waiting?.reason;
+    if (w && w !== "ContainerCreating") return w;
+  }
+  return p.status?.phase || "Pending";
+}
+
+function phaseTone(s) {
+  if (s === "Running" || s === "Succeeded" || s === "Ready" || s === "True") return "ok";
+  if (s === "Pending" || s === "Terminating" || s === "ContainerCreating" || s === "Unknown") return "warn";
+  return "bad";
+}
+
+function nodeReady(n) {
+  const c = (n.status?.conditions || []).find((x) => x.type === "Ready");
+  return c ? (c.status === "True" ? "Ready" : "NotReady") : "Unknown";
+}
+
+function overview() {
+  const ns = namespace();
+  livePage([kpath("Node"), kpath("Pod", ns), kpath("Event", ns)], (items) => {
+    const [nodes, pods, events] = [items(0), items(1), items(2)];
+    const phases = { Running: 0, Pending: 0, Succeeded: 0, Failed: 0, Unknown: 0 };
+    for (const p of pods) phases[p.status?.phase || "Pending"] = (phases[p.status?.phase || "Pending"] || 0) + 1;
+    const cards = h("div", { class: "cards", id: "pod-phases" }, Object.entries(phases).map(([k, v]) =>
+      h("div", { class: "card", "data-phase": k }, h("div", { class: "n" }, v), h("div", { class: "l" }, `${k} pods`))));
+    const perNode = {};
+    for (const p of pods) if (p.spec?.nodeName) perNode[p.spec.nodeName] = (perNode[p.spec.nodeName] || 0) + 1;
+    const nodeRows = nodes.map((n) => {
+      const cap = n.status?.capacity || {}, alloc = n.status?.allocatable || {};
+      const ready = nodeReady(n);
+      return { name: n.metadata.name, cells: [detailLink("Node", "", n.metadata.name), badge(ready, phaseTone(ready)),
+        `${alloc.cpu ?? "?"} / ${cap.cpu ?? "?"}`, `${alloc.memory ?? "?"} / ${cap.memory ?? "?"}`,
+        `${perNode[n.metadata.name] || 0} / ${alloc.pods ?? cap.pods ?? "?"}`, age(n.metadata.creationTimestamp)] };
+    });
+    const warnings = events.filter((e) => e.type === "Warning")
+      .sort((a, b) => Date.parse(evTime(b)) - Date.parse(evTime(a))).slice(0, 20);
+    const eventRows = warnings.map((e) => ({ name: e.metadata.name, cells: [age(evTime(e)),
+      detailLink(e.involvedObject?.kind, e.involvedObject?.namespace, e.involvedObject?.name,
+        `${(e.involvedObject?.kind || "").toLowerCase()}/${e.involvedObject?.name}`),
+      e.reason, h("span", {}, e.message || ""), e.count || 1] }));
+    return [
+      h("h2", {}, "Pods by phase", ns ? ` in ${ns}` : " in all namespaces"), cards,
+      panel(`Nodes (${nodes.length})`, table("nodes", [{ title: "Name" }, { title: "Status" },
+        { title: "CPU alloc / cap" }, { title: "Memory alloc / cap" }, { title: "Pods / max" },
+        { title: "Age", cls: "hide-sm" }], nodeRows, "No nodes have joined.")),
+      panel("Recent warning events", table("warnings", [{ title: "Age" }, { title: "Object" }, { title: "Reason" },
+        { title: "Message", cls: "wrap" }, { title: "Count", cls: "hide-sm" }], eventRows, "No warnings.")),
+    ];
+  });
+}
+
+function evTime(e) { return e.lastTimestamp || e.eventTime || e.firstTimestamp || e.metadata.creationTimestamp; }
+
+// --------------------------------------------------------------------------------------- workloads
+
+function scaleDialog(kind, obj) {
+  return dialog(`Scale ${kind.toLowerCase()} ${obj.metadata.name}`, [
+    h("label", {}, "Replicas ", h("input", { type: "number", min: "0", name: "replicas", id: "replicas",
+      value: obj.spec?.replicas ?? 1, required: true })),
+  ]).then((form) => {
+    if (!form) return;
+    const replicas = parseInt(form.replicas, 10);
+    act(`Scaled ${obj.metadata.name} to ${replicas}`, () => api("/api/scale", { method: "POST",
+      body: { kind, namespace: obj.metadata.namespace, name: obj.metadata.name, replicas } }));
+  });
+}
+
+function deleteObject(kind, obj) {
+  return dialog(`Delete ${kind.toLowerCase()} ${obj.metadata.name}?`, [
+    h("p", {}, `${kind} ${obj.metadata.namespace ? obj.metadata.namespace + "/" : ""}${obj.metadata.name} will be deleted.`),
+  ]).then((form) => {
+    if (!form) return;
+    act(`Deleted ${obj.metadata.name}`, () =>
+      api(`/api/k8s${kpath(kind, obj.metadata.namespace, obj.metadata.name)}`, { method: "DELETE" }));
+  });
+}
+
+function workloadActions(kind, obj) {
+  const m = obj.metadata, target = { namespace: m.namespace, name: m.name };
+  const buttons = [];
+  if (["Deployment", "ReplicaSet", "ReplicationController", "StatefulSet"].includes(kind)) {
+    buttons.push(h("button", { class: "scale", onclick: () => scaleDialog(kind, obj) }, "Scale"));
+  }
+  if (kind === "Deployment") {
+    buttons.push(h("button", { class: "restart", onclick: () => act(`Restarted ${m.name}`,
+      () => api("/api/restart", { method: "POST", body: target })) }, "Restart"));
+    buttons.push(h("button", { class: "undo", onclick: () => act(`Rolled back ${m.name}`,
+      () => api("/api/undo", { method: "POST", body: target })) }, "Undo"));
+  }
+  if (kind === "Pod") {
+    buttons.push(h("a", { class: "button logs", href: `#/logs/${m.namespace}/${m.name}` }, "Logs"));
+    buttons.push(h("a", { class: "button exec", href: `#/exec/${m.namespace}/${m.name}` }, "Exec"));
+  }
+  buttons.push(h("button", { class: "danger delete", onclick: () => deleteObject(kind, obj) }, "Delete"));
+  return h("div", { class: "actions" }, buttons);
+}
+
+function readyOf(pod) {
+  const cs = pod.status?.containerStatuses || [];
+  const total = (pod.spec?.containers || []).length;
+  return `${cs.filter((c) => c.ready).length}/${total}`;
+}
+
+function restartsOf(pod) {
+  return (pod.status?.containerStatuses || []).reduce((n, c) => n + (c.restartCount || 0), 0);
+}
+
+function workloads() {
+  const ns = namespace();
+  const nsCol = ns ? [] : [{ title: "Namespace" }];
+  const nsCell = (o) => (ns ? [] : [o.metadata.namespace]);
+  livePage([kpath("Deployment", ns), kpath("ReplicaSet", ns), kpath("ReplicationController", ns), kpath("Pod", ns)],
+    (items) => {
+      const [deps, rss, rcs, pods] = [items(0), items(1), items(2), items(3)];
+      const depRows = deps.map((d) => {
+        const want = d.spec?.replicas ?? 1, s = d.status || {};
+        return { name: d.metadata.name, cells: [detailLink("Deployment", d.metadata.namespace, d.metadata.name),
+          ...nsCell(d), badge(`${s.readyReplicas || 0}/${want}`, (s.readyReplicas || 0) === want ? "ok" : "warn"),
+          s.updatedReplicas || 0, s.availableReplicas || 0, age(d.metadata.creationTimestamp),
+          workloadActions("Deployment", d)] };
+      });
+      const setRows = (kind, list) => list.map((r) => {
+        const want = r.spec?.replicas ?? 1, s = r.status || {};
+        return { name: r.metadata.name, cells: [detailLink(kind, r.metadata.namespace, r.metadata.name), ...nsCell(r),
+          want, s.replicas || 0, badge(`${s.readyReplicas || 0}`, (s.readyReplicas || 0) === want ? "ok" : "warn"),
+          age(r.metadata.creationTimestamp), workloadActions(kind, r)] };
+      });
+      const podRows = pods.map((p) => {
+        const phase = podPhase(p);
+        return { name: p.metadata.name, cells: [detailLink("Pod", p.metadata.namespace, p.metadata.name), ...nsCell(p),
+          readyOf(p), badge(phase, phaseTone(phase)), restartsOf(p), p.spec?.nodeName || "",
+          p.status?.podIP || "", age(p.metadata.creationTimestamp), workloadActions("Pod", p)] };
+      });
+      const setCols = [{ title: "Name" }, ...nsCol, { title: "Desired" }, { title: "Current" }, { title: "Ready" },
+        { title: "Age", cls: "hide-sm" }, { title: "" }];
+      return [
+        panel(`Deployments (${deps.length})`, table("deployments", [{ title: "Name" }, ...nsCol, { title: "Ready" },
+          { title: "Up-to-date" }, { title: "Available" }, { title: "Age", cls: "hide-sm" }, { title: "" }], depRows)),
+        panel(`Replica sets (${rss.length})`, table("replicasets", setCols, setRows("ReplicaSet", rss))),
+        panel(`Replication controllers (${rcs.length})`,
+          table("replicationcontrollers", setCols, setRows("ReplicationController", rcs))),
+        panel(`Pods (${pods.length})`, table("pods", [{ title: "Name" }, ...nsCol, { title: "Ready" },
+          { title: "Status" }, { title: "Restarts" }, { title: "Node", cls: "hide-sm" }, { title: "IP", cls: "hide-sm" },
+          { title: "Age", cls: "hide-sm" }, { title: "" }], podRows)),
+      ];
+    });
+}
+
+// ---------------------------------------------------------------------------------------- services
+
+function nodeAddress(nodes) {
+  for (const n of nodes) {
+    const a = (n.status?.addresses || []).find((x) => x.type === "InternalIP") || (n.status?.addresses || [])[0];
+    if (a) return a.address;
+  }
+  return "";
+}
+
+function serviceLinks(svc, nodeIP) {
+  const links = [];
+  const seen = new Set();
+  const add = (host, port) => {
+    const url = `http://${host.includes(":") ? `[${host}]` : host}:${port}/`;
+    if (!host || seen.has(url)) return;
+    seen.add(url);
+    links.push(h("a", { href: url, target: "_blank", rel: "noopener", class: "open" }, `${host}:${port}`));
+  };
+  const ingress = (svc.status?.loadBalancer?.ingress || []).map((i) => i.ip || i.hostname).filter(Boolean);
+  for (const port of svc.spec?.ports || []) {
+    if ((port.protocol || "TCP") !== "TCP") continue;
+    for (const ip of [...ingress, ...(svc.spec?.externalIPs || [])]) add(ip, port.port);
+    if (port.nodePort && nodeIP) add(nodeIP, port.nodePort);
+    if (svc.spec?.clusterIP && svc.spec.clusterIP !== "None") add(svc.spec.clusterIP, port.port);
+  }
+  return h("div", { class: "actions" }, links.map((l) => [l, " "]));
+}
+
+function services() {
+  const ns = namespace();
+  livePage([kpath("Service", ns), kpath("Node")], (items) => {
+    const [svcs, nodes] = [items(0), items(1)];
+    const nodeIP = nodeAddress(nodes);
+    const rows = svcs.map((s) => {
+      const ports = (s.spec?.ports || []).map((p) =>
+        `${p.port}${p.nodePort ? ":" + p.nodePort : ""}/${p.protocol || "TCP"}`).join(", ");
+      const external = [...(s.status?.loadBalancer?.ingress || []).map((i) => i.ip || i.hostname),
+        ...(s.spec?.externalIPs || [])].join(", ") || (s.spec?.type === "LoadBalancer" ? "<pending>" : "<none>");
+      return { name: s.metadata.name, cells: [detailLink("Service", s.metadata.namespace, s.metadata.name),
+        ...(ns ? [] : [s.metadata.namespace]), s.spec?.type || "ClusterIP", s.spec?.clusterIP || "", external, ports,
+        serviceLinks(s, nodeIP), h("div", { class: "actions" },
+          h("button", { class: "danger delete", onclick: () => deleteObject("Service", s) }, "Delete"))] };
+    });
+    return panel(`Services (${svcs.length})`, table("services", [{ title: "Name" },
+      ...(ns ? [] : [{ title: "Namespace" }]), { title: "Type" }, { title: "Cluster IP" }, { title: "External IPs" },
+      { title: "Ports" }, { title: "Open" }, { title: "" }], rows));
+  });
+}
+
+// ------------------------------------------------------------------------------------------ detail
+
+function kindOfPath(path) {
+  const parts = path.split("/").filter(Boolean);
+  const plural = parts[parts.length - 2];
+  return Object.keys(KINDS).find((k) => KINDS[k].plural === plural);
+}
+
+function detail(path) {
+  const parts = path.split("/").filter(Boolean);
+  const name = parts[parts.length - 1];
+  const nsIndex = parts.indexOf("namespaces");
+  const ns = nsIndex >= 0 && nsIndex < parts.length - 2 ? parts[nsIndex + 1] : "";
+  const kind = kindOfPath(path);
+  const collection = "/" + parts.slice(0, -1).join("/");
+  let yamlFor = "", yamlText = "Loading…";
+  const watchPaths = [collection];
+  if (ns) watchPaths.push(kpath("Event", ns));
+  else watchPaths.push(kpath("Event", ""));
+  livePage(watchPaths, (items, live) => {
+    const obj = items(0).find((o) => o.metadata.name === name);
+    if (!obj) {
+      return live.stores[1].size
+        ? h("p", { id: "gone" }, `${kind || "Object"} ${name} does not exist (any more).`)
+        : h("p", { class: "muted" }, "Loading…");
+    }
+    const m = obj.metadata;
+    if (yamlFor !== m.resourceVersion) {
+      yamlFor = m.resourceVersion;
+      api(`/api/yaml${path}`).then((t) => { yamlText = t; const el = document.getElementById("yaml"); if (el) el.textContent = t; })
+        .catch((e) => { yamlText = e.message; });
+    }
+    const events = items(1).filter((e) => e.involvedObject?.uid === m.uid ||
+      (e.involvedObject?.name === m.name && e.involvedObject?.kind === kind))
+      .sort((a, b) => Date.parse(evTime(b)) - Date.parse(evTime(a)));
+    const conditions = obj.status?.conditions || [];
+    const owners = (m.ownerReferences || []).map((o) => [detailLink(o.kind, m.namespace, o.name, `${o.kind}/${o.name}`), " "]);
+    const kv = (k, v) => [h("dt", {}, k), h("dd", {}, v)];
+    const labels = Object.entries(m.labels || {}).map(([k, v]) => [badge(`${k}=${v}`), " "]);
+    const summary = [kv("Kind", kind || obj.kind), kv("Name", m.name), m.namespace ? kv("Namespace", m.namespace) : [],
+      kv("Created", `${m.creationTimestamp} (${age(m.creationTimestamp)} ago)`), kv("Labels", labels.length ? labels : "none"),
+      kv("Owners", owners.length ? owners : "none")];
+    if (kind === "Pod") {
+      summary.push(kv("Status", badge(podPhase(obj), phaseTone(podPhase(obj)))), kv("Node", obj.spec?.nodeName || ""),
+        kv("IP", obj.status?.podIP || ""));
+    }
+    const acts = ["Deployment", "ReplicaSet", "ReplicationController", "Pod", "Service", "StatefulSet"].includes(kind)
+      ? workloadActions(kind, obj) : "";
+    return [
+      h("h2", {}, `${kind || obj.kind} ${m.name}`),
+      panel("Summary", h("div", { class: "toolbar" }, acts), h("dl", { class: "kv", id: "summary" }, summary)),
+      panel("Conditions", table("conditions", [{ title: "Type" }, { title: "Status" }, { title: "Reason" },
+        { title: "Message", cls: "wrap" }, { title: "Last transition", cls: "hide-sm" }],
+      conditions.map((c) => ({ name: c.type, cells: [c.type, badge(c.status, c.status === "True" ? "ok" : "warn"),
+        c.reason || "", c.message || "", age(c.lastTransitionTime)] })), "No conditions.")),
+      panel("Events", table("events", [{ title: "Age" }, { title: "Type" }, { title: "Reason" },
+        { title: "Message", cls: "wrap" }], events.map((e) => ({ name: e.metadata.name, cells: [age(evTime(e)),
+        badge(e.type, e.type === "Warning" ? "bad" : "ok"), e.reason, e.message || ""] })), "No events.")),
+      panel("YAML", h("pre", { class: "yaml", id: "yaml" }, yamlText)),
+    ];
+  });
+}
+
+// -------------------------------------------------------------------------------------------- logs
+
+function podHeader(ns, pod, what) {
+  return h("h2", {}, `${what} of pod `, detailLink("Pod", ns, pod, `${ns}/${pod}`));
+}
+
+async function containerSelect(ns, pod, current, onChange) {
+  const select = h("select", { id: "container", onchange: (e) => onChange(e.target.value) });
+  try {
+    const p = await api(`/api/k8s${kpath("Pod", ns, pod)}`);
+    for (const c of p.spec.containers) select.append(h("option", { value: c.name, selected: c.name === current }, c.name));
+  } catch (err) {
+    flash(err.message, true);
+  }
+  return select;
+}
+
+function logs(ns, pod, container) {
+  const main = document.getElementById("main");
+  const out = h("pre", { class: "logs", id: "logs" });
+  const follow = h("input", { type: "checkbox", id: "follow", checked: true });
+  let controller = null;
+  const start = (c) => {
+    if (controller) controller.abort();
+    controller = new AbortController();
+    out.textContent = "";
+    const q = new URLSearchParams({ namespace: ns, pod, follow: follow.checked ? "1" : "0", tailLines: "1000" });
+    if (c) q.set("container", c);
+    const decoder = new TextDecoder();
+    fetch(`/api/logs?${q}`, { signal: controller.signal, credentials: "same-origin" }).then(async (resp) => {
+      if (!resp.ok) {
+        const data = await resp.json().catch(() => ({}));
+        out.textContent = `Cannot read the log: ${data.message || resp.statusText}`;
+        out.classList.add("error");
+        return;
+      }
+      const reader = resp.body.getReader();
+      for (;;) {
+        const { value, done } = await reader.read();
+        if (done) break;
+        const atBottom = out.scrollTop + out.clientHeight >= out.scrollHeight - 8;
+        out.append(decoder.decode(value, { stream: true }));
+        if (atBottom) out.scrollTop = out.scrollHeight;
+      }
+    }).catch((err) => { if (err.name !== "AbortError") out.append(`\n[log stream ended: ${err.message}]`); });
+  };
+  let chosen = container || "";
+  follow.addEventListener("change", () => start(chosen));
+  state.cleanup.push(() => controller && controller.abort());
+  containerSelect(ns, pod, chosen, (c) => { chosen = c; start(c); }).then((select) => {
+    chosen = chosen || select.value;
+    main.replaceChildren(podHeader(ns, pod, "Logs"), h("section", { class: "panel" },
+      h("div", { class: "toolbar" }, h("label", {}, "Container ", select), h("label", {}, follow, " follow")), out));
+    start(chosen);
+  });
+}
+
+// -------------------------------------------------------------------------------------------- exec
+
+function execPage(ns, pod, container) {
+  const main = document.getElementById("main");
+  const box = h("div", { id: "terminal" });
+  const status = h("span", { id: "exec-status", class: "muted" }, "connecting…");
+  let ws = null, term = null, fit = null;
+  const encoder = new TextEncoder(), decoder = new TextDecoder();
+  const frame = (channel, bytes) => { const b = new Uint8Array(bytes.length + 1); b[0] = channel; b.set(bytes, 1); return b; };
+  const connect = (c) => {
+    if (ws) ws.close();
+    term.reset();
+    const q = new URLSearchParams({ namespace: ns, pod, command: "sh", tty: "1" });
+    if (c) q.set("container", c);
+    const scheme = location.protocol === "https:" ? "wss" : "ws";
+    ws = new WebSocket(`${scheme}://${location.host}/api/exec?${q}`, ["v4.channel.k8s.io"]);
+    ws.binaryType = "arraybuffer";
+    ws.onopen = () => { status.textContent = "connected"; sendSize(); term.focus(); };
+    ws.onmessage = (e) => {
+      if (typeof e.data === "string") {
+        let message = e.data;
+        try { message = JSON.parse(e.data).error || message; } catch (_) { /* plain text */ }
+        term.write(`\r\n\x1b[31m${message}\x1b[0m\r\n`);
+        status.textContent = "failed";
+        return;
+      }
+      const data = new Uint8Array(e.data);
+      if (data[0] === 1 || data[0] === 2) term.write(data.subarray(1));
+      else if (data[0] === 3) {
+        const st = JSON.parse(decoder.decode(data.subarray(1)) || "{}");
+        status.textContent = st.status === "Success" ? "exited" : `exited: ${st.message || st.reason || ""}`;
+      }
+    };
+    ws.onclose = () => { if (status.textContent === "connected") status.textContent = "closed"; };
+  };
+  const sendSize = () => {
+    if (ws && ws.readyState === WebSocket.OPEN && term) {
+      ws.send(frame(4, encoder.encode(JSON.stringify({ Width: term.cols, Height: term.rows }))));
+    }
+  };
+  const onResize = () => { if (fit) fit.fit(); };
+  window.addEventListener("resize", onResize);
+  state.cleanup.push(() => { window.removeEventListener("resize", onResize); if (ws) ws.close(); if (term) term.dispose(); });
+  let chosen = container || "";
+  containerSelect(ns, pod, chosen, (c) => { chosen = c; connect(c); }).then((select) => {
+    chosen = chosen || select.value;
+    main.replaceChildren(podHeader(ns, pod, "Shell in"), h("section", { class: "panel" },
+      h("div", { class: "toolbar" }, h("label", {}, "Container ", select), status), box));
+    term = new Terminal({ cursorBlink: true, fontSize: 13, convertEol: false, scrollback: 5000 });
+    fit = new FitAddon.FitAddon();
+    term.loadAddon(fit);
+    term.open(box);
+    fit.fit();
+    term.onData((d) => { if (ws && ws.readyState === WebSocket.OPEN) ws.send(frame(0, encoder.encode(d))); });
+    term.onResize(sendSize);
+    connect(chosen);
+  });
+}
+
+// ------------------------------------------------------------------------------------------ create
+
+const SAMPLE = `apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: hello
+spec:
+  replicas: 1
+  selector:
+    matchLabels: {app: hello}
+  template:
+    metadata:
+      labels: {app: hello}
+    spec:
+      containers:
+      - name: hello
+        image: busybox
+        command: ["sh", "-c", "while true; do date; sleep 5; done"]
+`;
+
+function createPage() {
+  const main = document.getElementById("main");
+  const text = h("textarea", { id: "manifest", spellcheck: "false" }, SAMPLE);
+  const result = h("div", { id: "create-result", class: "empty" });
+  const submit = async () => {
+    const ns = namespace() || "default";
+    try {
+      const out = await api(`/api/create?namespace=${encodeURIComponent(ns)}`, { method: "POST", body: text.value,
+        headers: { "Content-Type": "application/yaml" } });
+      result.textContent = `Created: ${out.created.join(", ")}`;
+      flash(result.textContent);
+    } catch (err) {
+      result.textContent = `Error: ${err.message}`;
+      flash(err.message, true);
+    }
+  };
+  main.replaceChildren(h("h2", {}, "Create from YAML"), h("section", { class: "panel" },
+    h("div", { class: "toolbar" }, h("span", { class: "muted" },
+      `Paste one or more objects; namespaced objects without a namespace go to "${namespace() || "default"}".`)),
+    text, h("div", { class: "toolbar" }, h("button", { class: "primary", id: "create", onclick: submit }, "Create")), result));
+}
+
+// ------------------------------------------------------------------------------------------ dialog
+
+/** A modal with `fields`; resolves to the form's values on OK, null on cancel. */
+function dialog(title, fields) {
+  const dlg = document.getElementById("dialog");
+  document.getElementById("dialog-title").textContent = title;
+  document.getElementById("dialog-body").replaceChildren(...fields);
+  return new Promise((resolve) => {
+    dlg.onclose = () => {
+      if (dlg.returnValue !== "ok") return resolve(null);
+      const values = {};
+      for (const el of dlg.querySelectorAll("#dialog-body [name]")) values[el.name] = el.value;
+      resolve(values);
+    };
+    dlg.returnValue = "";
+    dlg.showModal();
+  });
+}
+
+// ------------------------------------------------------------------------------------------ router
+
+function route() {
+  stopPage();
+  const hash = decodeURIComponent(location.hash.replace(/^#/, "")) || "/overview";
+  const [, page, ...rest] = hash.split("/");
+  for (const a of document.querySelectorAll("header nav a")) a.classList.toggle("active", a.dataset.page === page);
+  if (page === "workloads") workloads();
+  else if (page === "services") services();
+  else if (page === "detail") detail("/" + rest.join("/"));
+  else if (page === "logs") logs(rest[0], rest[1], rest[2]);
+  else if (page === "exec") execPage(rest[0], rest[1], rest[2]);
+  else if (page === "create") createPage();
+  else overview();
+}
+
+document.getElementById("namespace").addEventListener("change", (e) => {
+  localStorage.setItem("kubelite.namespace", e.target.value);
+  route();
+});
+window.addEventListener("hashchange", route);
+api(`/api/k8s${kpath("Namespace")}`).then((list) => setNamespaces(list.items)).catch(() => {});
+route();
