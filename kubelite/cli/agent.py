@@ -21,10 +21,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--kubelet-port", type=int, default=10250,
                         help="HTTPS port of the kubelet endpoint the API server proxies logs through")
     parser.add_argument("--kubelet-address", default="0.0.0.0", help="address of that endpoint")
+    parser.add_argument("--disable-proxy", action="store_true",
+                        help="do not run the service proxy (Services then reach no pod from this node)")
 
 
 def run(args: argparse.Namespace) -> int:
     import asyncio
+    import signal
 
     from kubelite.base.log import setup_logging
     from kubelite.client.rest import Client
@@ -38,14 +41,18 @@ def run(args: argparse.Namespace) -> int:
     config = AgentConfig(root=args.root, node_name=args.node_name, pod_cidr=args.pod_cidr,
                          cluster_dns=tuple(args.cluster_dns), cluster_domain=args.cluster_domain,
                          workers=args.workers, kubelet_port=args.kubelet_port,
-                         kubelet_address=args.kubelet_address)
+                         kubelet_address=args.kubelet_address, proxy=not args.disable_proxy)
 
     async def main() -> None:
+        # SIGTERM (``kubelite down``) stops the agent as SIGINT does, so its parts clean up on the way out.
+        task = asyncio.current_task()
+        if task is not None:
+            asyncio.get_running_loop().add_signal_handler(signal.SIGTERM, task.cancel)
         async with Client.from_kubeconfig(args.kubeconfig) as client:
             await run_agent(client, config)
 
     try:
         asyncio.run(main())
-    except KeyboardInterrupt:
+    except (KeyboardInterrupt, asyncio.CancelledError):
         return 0
     return 0

@@ -2,7 +2,8 @@
 machine's container engine, talking to the cluster only through the API server.
 
 The engine is chosen here (``EngineRuntime`` on ``root``, pulling through the registry client), so the
-kubelet package stays free of engine and distribution details. The kube-proxy joins later.
+kubelet package stays free of engine and distribution details. The service proxy runs here too
+(``agent_proxy.py``), unless disabled.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from dataclasses import dataclass
 
 from kubelite.client.informer import InformerFactory
 from kubelite.client.rest import Client
+from kubelite.daemons.agent_proxy import NodeProxy
 from kubelite.kubelet.node import NodeAgent, NodeConfig, read_host
 from kubelite.kubelet.podworker import KubeletConfig, PodWorkers
 from kubelite.kubelet.server import KubeletServer, ServerConfig
@@ -29,6 +31,7 @@ class AgentConfig:
     workers: int = 4
     kubelet_port: int = 10250
     kubelet_address: str = "0.0.0.0"
+    proxy: bool = True  # run the service proxy (agent_proxy.py) on this node
 
     def name(self) -> str:
         return (self.node_name or socket.gethostname()).lower()
@@ -65,5 +68,8 @@ async def run_agent(client: Client, config: AgentConfig, *, runtime: RuntimeServ
         await server.ready.wait()
         tg.create_task(node.run(), name="node")
         await node.registered.wait()
+        proxy = NodeProxy(config.root, name, factory=factory) if config.proxy else None
         factory.start(tg)
         tg.create_task(workers.run(), name="pod-workers")
+        if proxy is not None:
+            tg.create_task(proxy.run(), name="service-proxy")

@@ -57,9 +57,12 @@ class ClusterConfig:
     def argv(self, part: str) -> list[str]:
         base = [sys.executable, "-m", "kubelite"]
         if part == "server":
-            return [*base, "server", "--data-dir", str(self.data_dir), "--listen", self.listen]
+            # Cluster DNS on this host's address, a free port, published as kube-dns at 10.96.0.10.
+            return [*base, "server", "--data-dir", str(self.data_dir), "--listen", self.listen,
+                    "--cluster-dns", "0.0.0.0:0"]
         return [*base, "--root", str(self.engine_root), "agent", "--kubeconfig", str(self.kubeconfig),
-                "--node-name", self.node_name, "--kubelet-port", str(self.kubelet_port)]
+                "--node-name", self.node_name, "--kubelet-port", str(self.kubelet_port),
+                "--cluster-dns", "10.96.0.10"]
 
 
 def running_pid(config: ClusterConfig, part: str) -> int | None:

@@ -2,6 +2,8 @@
 
 Start order is by readiness, never by sleeping: storage, then the API server; once it is ready (its
 kubeconfig written), the controller manager, the scheduler and cluster DNS start on a client to it.
+Cluster DNS publishes itself as the ``kube-system/kube-dns`` Service (``dns/kube_dns.py``), whose
+Endpoints name the address and port it listens on, so each node's proxy sends 10.96.0.10:53 there.
 Every part runs under one :class:`~kubelite.base.tasks.Supervisor`, so a part that fails takes the
 server down loudly with its name. Components keep leader election (several servers may share an etcd)
 with a stable identity per host, so a restarted server takes its own Lease back at once.
@@ -10,19 +12,25 @@ with a stable identity per host, so a restarted server takes its own Lease back 
 from __future__ import annotations
 
 import asyncio
+import logging
 import signal
 import socket
 from dataclasses import dataclass, field
 
 from kubelite.apiserver.server import ApiServer
+from kubelite.base.backoff import Backoff
 from kubelite.base.tasks import Supervisor
+from kubelite.client.errors import ApiError, TransportError
 from kubelite.client.informer import InformerFactory
 from kubelite.client.rest import Client
 from kubelite.daemons.apiserver import ServerConfig, open_storage_url
 from kubelite.daemons.components import ComponentConfig, controller_manager, scheduler
 from kubelite.dns.component import ClusterDNS
+from kubelite.dns.kube_dns import DEFAULT_SERVICE_IP, KubeDNS
+from kubelite.dns.kube_dns import ensure as ensure_kube_dns
 from kubelite.dns.server import DNSConfig
 
+log = logging.getLogger(__name__)
 
 @dataclass(frozen=True)
 class AllInOneConfig:
@@ -32,14 +40,36 @@ class AllInOneConfig:
     controllers: bool = True
     scheduler: bool = True
     dns: DNSConfig | None = None  # where cluster DNS listens; None: no DNS
+    dns_service_ip: str = DEFAULT_SERVICE_IP  # the kube-dns Service's cluster IP; "": no Service
+    dns_resync: float = 30.0  # seconds between checks that kube-dns still points at us
 
 
-async def _dns(client: Client, config: DNSConfig) -> None:
+async def _dns(client: Client, config: AllInOneConfig) -> None:
+    assert config.dns is not None
     factory = InformerFactory(client)
-    dns = ClusterDNS(config, factory=factory)
+    dns = ClusterDNS(config.dns, factory=factory)
     async with asyncio.TaskGroup() as tg:
         factory.start(tg)
         tg.create_task(dns.run())
+        await dns.started.wait()
+        if config.dns_service_ip:
+            where = KubeDNS(config.dns_service_ip, config.dns.listen, dns.server.port)
+            tg.create_task(_publish_dns(client, where, config.dns_resync))
+
+
+async def _publish_dns(client: Client, where: KubeDNS, resync: float) -> None:
+    """Keep kube-dns pointing at this server's DNS (level-triggered: re-checked every ``resync``)."""
+    backoff = Backoff(initial=0.5, maximum=resync)
+    while True:
+        try:
+            await ensure_kube_dns(client, where)
+        except (ApiError, TransportError) as err:
+            delay = backoff.next_delay()
+            log.warning("kube-dns not published, retrying", extra={"error": str(err), "delay": delay})
+            await asyncio.sleep(delay)
+            continue
+        backoff.reset()
+        await asyncio.sleep(resync)
 
 
 async def run_server(config: AllInOneConfig, *, started: asyncio.Event | None = None) -> None:
@@ -61,8 +91,7 @@ async def run_server(config: AllInOneConfig, *, started: asyncio.Event | None = 
             if config.scheduler:
                 sup.start("scheduler", lambda: scheduler(api, config.components))
             if config.dns is not None:
-                dns = config.dns
-                sup.start("dns", lambda: _dns(api, dns))
+                sup.start("dns", lambda: _dns(api, config))
             if started is not None:
                 started.set()
             await _until_signalled()

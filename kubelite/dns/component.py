@@ -31,6 +31,7 @@ class ClusterDNS:
         self._zone = Zone(domain)
         self._dirty = asyncio.Event()
         self.server = DNSServer(config, self.zone)
+        self.started = asyncio.Event()  # set once the server listens (its port is then known)
         self.rebuilds = 0
 
     def _stale(self, _obj: Any) -> None:
@@ -54,6 +55,7 @@ class ClusterDNS:
         await self.slices.wait_synced()
         self.rebuild()
         await self.server.start()
+        self.started.set()
         try:
             while True:
                 await self._dirty.wait()

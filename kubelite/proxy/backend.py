@@ -12,7 +12,7 @@ import logging
 from collections.abc import Sequence
 
 from kubelite.proxy.nft import delete_table, render_diff, render_full
-from kubelite.proxy.rules import Table
+from kubelite.proxy.rules import TABLE, Table
 
 log = logging.getLogger(__name__)
 
@@ -22,14 +22,17 @@ class NftError(RuntimeError):
 
 
 class NftBackend:
-    def __init__(self, *, nft: str = "nft", prefix: Sequence[str] = ()) -> None:
-        """``prefix`` runs nft through another command, e.g. ``ip netns exec NS`` in tests."""
+    def __init__(self, *, nft: str = "nft", prefix: Sequence[str] = (), table: str = TABLE) -> None:
+        """``prefix`` runs nft through another command, e.g. ``ip netns exec NS`` in tests; ``table``
+        names our table (one per node: agents of separate engines on one host each keep their own)."""
         self._argv = [*prefix, nft, "-f", "-"]
+        self.table = table
         self._applied: Table | None = None
 
     async def sync(self, table: Table) -> bool:
         """Make the kernel match ``table``; returns whether anything was sent."""
-        script = render_full(table) if self._applied is None else render_diff(self._applied, table)
+        script = (render_full(table, name=self.table) if self._applied is None
+                  else render_diff(self._applied, table, name=self.table))
         if not script:
             return False
         try:
@@ -39,13 +42,13 @@ class NftBackend:
                 raise
             log.warning("incremental nft update failed; replacing the table")
             self._applied = None
-            await self._run(render_full(table))
+            await self._run(render_full(table, name=self.table))
         self._applied = table
         return True
 
     async def cleanup(self) -> None:
         """Remove kubelite's table (and nothing else)."""
-        await self._run(delete_table())
+        await self._run(delete_table(self.table))
         self._applied = None
 
     async def _run(self, script: str) -> None:

@@ -33,64 +33,66 @@ def _elements(elements: frozenset[tuple[str, str]] | set[tuple[str, str]]) -> st
     return ", ".join(f"{k} : {v}" for k, v in sorted(elements))
 
 
-def _chain_rules(name: str, chain: Chain) -> list[str]:
-    return [f"add rule {FAMILY} {TABLE} {_q(name)} {rule}" for rule in chain.rules]
+def _chain_rules(t: str, name: str, chain: Chain) -> list[str]:
+    return [f"add rule {FAMILY} {t} {_q(name)} {rule}" for rule in chain.rules]
 
 
-def _add_chain(name: str, chain: Chain) -> str:
+def _add_chain(t: str, name: str, chain: Chain) -> str:
     hook = f" {{ {chain.hook} }}" if chain.hook else ""
-    return f"add chain {FAMILY} {TABLE} {_q(name)}{hook}"
+    return f"add chain {FAMILY} {t} {_q(name)}{hook}"
 
 
-def _add_map(name: str, m: Map) -> str:
-    return f"add map {FAMILY} {TABLE} {_q(name)} {{ type {m.type}; }}"
+def _add_map(t: str, name: str, m: Map) -> str:
+    return f"add map {FAMILY} {t} {_q(name)} {{ type {m.type}; }}"
 
 
-def render_full(table: Table) -> str:
-    """Replace our table wholesale (first sync)."""
-    lines = [f"add table {FAMILY} {TABLE}", f"delete table {FAMILY} {TABLE}", f"add table {FAMILY} {TABLE}"]
-    lines += [f"add set {FAMILY} {TABLE} {_q(n)} {{ {_set_spec(s)} }}" for n, s in sorted(table.sets.items())]
-    lines += [_add_map(n, m) for n, m in sorted(table.maps.items())]
+def render_full(table: Table, *, name: str = TABLE) -> str:
+    """Replace our table (called ``name``) wholesale (first sync)."""
+    t = name
+    lines = [f"add table {FAMILY} {t}", f"delete table {FAMILY} {t}", f"add table {FAMILY} {t}"]
+    lines += [f"add set {FAMILY} {t} {_q(n)} {{ {_set_spec(s)} }}" for n, s in sorted(table.sets.items())]
+    lines += [_add_map(t, n, m) for n, m in sorted(table.maps.items())]
     # Regular chains first, so jumps and gotos from base chains and maps resolve.
     ordered = sorted(table.chains.items(), key=lambda item: (bool(item[1].hook), item[0]))
-    lines += [_add_chain(n, c) for n, c in ordered]
-    for name, m in sorted(table.maps.items()):
+    lines += [_add_chain(t, n, c) for n, c in ordered]
+    for mname, m in sorted(table.maps.items()):
         if m.elements:
-            lines.append(f"add element {FAMILY} {TABLE} {_q(name)} {{ {_elements(m.elements)} }}")
-    for name, chain in ordered:
-        lines += _chain_rules(name, chain)
+            lines.append(f"add element {FAMILY} {t} {_q(mname)} {{ {_elements(m.elements)} }}")
+    for cname, chain in ordered:
+        lines += _chain_rules(t, cname, chain)
     return "\n".join(lines) + "\n"
 
 
-def render_diff(old: Table, new: Table) -> str:
-    """The commands that turn ``old`` into ``new``; empty when nothing changed."""
+def render_diff(old: Table, new: Table, *, name: str = TABLE) -> str:
+    """The commands that turn ``old`` into ``new`` in table ``name``; empty when nothing changed."""
+    t = name
     lines: list[str] = []
     added_sets = sorted(set(new.sets) - set(old.sets))
-    lines += [f"add set {FAMILY} {TABLE} {_q(n)} {{ {_set_spec(new.sets[n])} }}" for n in added_sets]
+    lines += [f"add set {FAMILY} {t} {_q(n)} {{ {_set_spec(new.sets[n])} }}" for n in added_sets]
     added_chains = sorted(set(new.chains) - set(old.chains))
-    lines += [_add_chain(n, new.chains[n]) for n in added_chains]
-    for name, m in sorted(new.maps.items()):
-        before = old.maps.get(name, Map(m.type)).elements
+    lines += [_add_chain(t, n, new.chains[n]) for n in added_chains]
+    for item, m in sorted(new.maps.items()):
+        before = old.maps.get(item, Map(m.type)).elements
         # A key whose verdict changed is deleted and re-added.
         gone = {(k, v) for k, v in before - m.elements}
         if gone:
             keys = ", ".join(sorted(k for k, _ in gone))
-            lines.append(f"delete element {FAMILY} {TABLE} {_q(name)} {{ {keys} }}")
+            lines.append(f"delete element {FAMILY} {t} {_q(item)} {{ {keys} }}")
         fresh = m.elements - before
         if fresh:
-            lines.append(f"add element {FAMILY} {TABLE} {_q(name)} {{ {_elements(fresh)} }}")
-    for name in added_chains:
-        lines += _chain_rules(name, new.chains[name])
-    for name in sorted(set(new.chains) & set(old.chains)):
-        if new.chains[name].rules != old.chains[name].rules:
-            lines.append(f"flush chain {FAMILY} {TABLE} {_q(name)}")
-            lines += _chain_rules(name, new.chains[name])
+            lines.append(f"add element {FAMILY} {t} {_q(item)} {{ {_elements(fresh)} }}")
+    for item in added_chains:
+        lines += _chain_rules(t, item, new.chains[item])
+    for item in sorted(set(new.chains) & set(old.chains)):
+        if new.chains[item].rules != old.chains[item].rules:
+            lines.append(f"flush chain {FAMILY} {t} {_q(item)}")
+            lines += _chain_rules(t, item, new.chains[item])
     removed = sorted(set(old.chains) - set(new.chains))
-    lines += [f"flush chain {FAMILY} {TABLE} {_q(n)}" for n in removed]
-    lines += [f"delete chain {FAMILY} {TABLE} {_q(n)}" for n in removed]
-    lines += [f"delete set {FAMILY} {TABLE} {_q(n)}" for n in sorted(set(old.sets) - set(new.sets))]
+    lines += [f"flush chain {FAMILY} {t} {_q(n)}" for n in removed]
+    lines += [f"delete chain {FAMILY} {t} {_q(n)}" for n in removed]
+    lines += [f"delete set {FAMILY} {t} {_q(n)}" for n in sorted(set(old.sets) - set(new.sets))]
     return "\n".join(lines) + "\n" if lines else ""
 
 
-def delete_table() -> str:
-    return f"add table {FAMILY} {TABLE}\ndelete table {FAMILY} {TABLE}\n"
+def delete_table(name: str = TABLE) -> str:
+    return f"add table {FAMILY} {name}\ndelete table {FAMILY} {name}\n"

@@ -10,7 +10,8 @@ Shape (one ``ip`` table of our own; nobody else's rules are touched)::
                     affinity, then spread: numgen random mod N vmap { 0 : goto ep-<id>, ... }
     chain ext-<id>  traffic arriving at a node port or external IP: policy Cluster masquerades and
                     goes to svc-<id>; policy Local goes to this node's endpoints without masquerade
-    chain ep-<id>   hairpin (an endpoint reaching its own service) masquerades; then dnat to ip:port
+    chain ep-<id>   hairpin (an endpoint reaching its own service) masquerades, and so does any pod of
+                    the endpoint's own bridge (``local_subnet``); then dnat to ip:port
     set  aff-<id>   per endpoint, with the affinity timeout, for sessionAffinity ClientIP
 
 Each chain's name starts with a hash of what it serves, so an update touches only the chains whose
@@ -21,6 +22,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import ipaddress
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
@@ -35,6 +37,12 @@ PROTO = {"TCP": "tcp", "UDP": "udp", "SCTP": "sctp"}
 class ProxyConfig:
     cluster_cidr: str = "10.244.0.0/16"  # pod network: traffic from elsewhere is masqueraded
     node_name: str = ""  # for externalTrafficPolicy/internalTrafficPolicy Local
+    # This node's pod subnet (one bridge, one L2 segment). A pod there reaching a service whose chosen
+    # endpoint is on the same bridge is masqueraded: the endpoint's reply would otherwise go straight
+    # back over the bridge, skip the host's conntrack, and arrive from the pod IP instead of the
+    # service IP (kube-proxy relies on br_netfilter for this; we do not ask the host for it). Empty:
+    # only hairpin traffic (an endpoint reaching itself) is masqueraded.
+    local_subnet: str = ""
 
 
 @dataclass(frozen=True)
@@ -89,6 +97,15 @@ def aff_set(sp: ServicePort, ep: Endpoint) -> str:
     return f"aff-{_id(sp.key, ep.address)}"
 
 
+def _within(ip: str, subnet: str) -> bool:
+    if not subnet:
+        return False
+    try:
+        return ipaddress.IPv4Address(ip) in ipaddress.IPv4Network(subnet, strict=False)
+    except ValueError:
+        return False
+
+
 def _base(table: Table) -> None:
     table.maps["service-ips"] = Map("ipv4_addr . inet_proto . inet_service : verdict")
     table.maps["service-nodeports"] = Map("inet_proto . inet_service : verdict")
@@ -139,7 +156,8 @@ def _add_service(table: Table, sp: ServicePort, cfg: ProxyConfig) -> tuple[list[
     nodeports: list[tuple[str, str]] = []
     rejects: list[tuple[str, str]] = []
     for ep in {e.address: e for e in internal + external}.values():
-        rules = [f"ip saddr {ep.ip} jump mark-for-masquerade"]
+        same_segment = cfg.local_subnet if _within(ep.ip, cfg.local_subnet) else ep.ip
+        rules = [f"ip saddr {same_segment} jump mark-for-masquerade"]
         if sp.affinity_timeout:
             rules.append(f"update @{aff_set(sp, ep)} {{ ip saddr }}")
             table.sets[aff_set(sp, ep)] = Set("ipv4_addr", "dynamic,timeout", sp.affinity_timeout)

@@ -13,7 +13,7 @@ from collections.abc import Callable
 
 from kubelite.runtime.attach import STDERR_PIPE, relay
 from kubelite.runtime.lifecycle import CreateRequest, Engine
-from kubelite.runtime.network.ipam import NetConf
+from kubelite.runtime.network.ipam import DEFAULT_TABLE, NetConf
 
 
 def run_attached(engine: Engine, req: CreateRequest) -> tuple[int, bytes, bytes, str]:
@@ -79,6 +79,13 @@ def teardown_engine(engine: Engine, root: str) -> None:
     for sb in SandboxStore(engine.root).all():
         remove_sandbox(engine, sb.id)
     bridge.remove_bridge(engine.kernel, engine.net)
+    # An agent on this engine programs a service-proxy table of its own (removed when it stops
+    # gracefully; a killed agent leaves it behind).
+    from kubelite.daemons.agent_proxy import proxy_table_for
+
+    if engine.net.table != DEFAULT_TABLE:
+        subprocess.run(["nft", "delete", "table", "ip", proxy_table_for(engine.net.table)], check=False,
+                       capture_output=True)
     # Whatever is still mounted below the root (a rootfs whose release failed), deepest first.
     prefix = os.path.abspath(root) + "/"
     with open("/proc/mounts") as fh:

@@ -121,3 +121,23 @@ def test_full_render_replaces_only_our_table() -> None:
     assert "flush ruleset" not in script
     tables = {line.split()[3] for line in script.splitlines() if line.split()[:1] in (["add"], ["delete"])}
     assert tables == {"kubelite"}
+
+
+def test_pods_of_the_endpoints_own_bridge_are_masqueraded() -> None:
+    """Without br_netfilter, a same-bridge reply would bypass conntrack: masquerade the local subnet."""
+    cfg = ProxyConfig(cluster_cidr="10.244.0.0/16", node_name="node-a", local_subnet="10.244.0.0/24")
+    sl = endpoint_slice(("10.244.0.2", "node-a", True), ("10.244.1.2", "node-b", True))
+    t = compute(service_ports(service(), [sl]), cfg)
+    (sp,) = service_ports(service(), [sl])
+    local, remote = sorted(sp.endpoints, key=lambda e: e.ip)
+    assert t.chains[ep_chain(sp, local)].rules[0] == "ip saddr 10.244.0.0/24 jump mark-for-masquerade"
+    assert t.chains[ep_chain(sp, remote)].rules[0] == "ip saddr 10.244.1.2 jump mark-for-masquerade"
+
+
+def test_the_table_name_is_the_backends_choice() -> None:
+    t = table(service(), endpoint_slice(("10.244.0.2", "node-a", True)))
+    script = render_full(t, name="kubelite_node2")
+    assert "add table ip kubelite_node2" in script and " ip kubelite " not in script
+    t2 = table(service(), endpoint_slice(("10.244.0.3", "node-a", True)))
+    diff = render_diff(t, t2, name="kubelite_node2")
+    assert diff and all(" ip kubelite_node2 " in line for line in diff.splitlines())
