@@ -9,18 +9,9 @@ from __future__ import annotations
 
 import asyncio
 import json
-import os
-import secrets
-import signal
 import ssl
-import subprocess
-import sys
-import tempfile
-import time
 import urllib.parse
 import urllib.request
-from collections.abc import Iterator
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -28,92 +19,11 @@ import aiohttp
 import pytest
 
 from kubelite.client.kubeconfig import load_kubeconfig
-from kubelite.runtime.bootstrap import bootstrap_busybox
 from kubelite.runtime.cri import EngineRuntime
-from kubelite.runtime.lifecycle import Engine
-from kubelite.testing.engine_harness import teardown_engine, unique_net
-from tests.e2e.apiserver.conftest import Kubectl, ServerProcess, free_port, start_server
+from tests.e2e.apiserver.conftest import free_port
+from tests.e2e.kubelet.conftest import Cluster, get_pod, ready, wait_for
 
 pytestmark = pytest.mark.e2e
-
-
-@dataclass
-class Cluster:
-    server: ServerProcess
-    root: str
-    node: str
-    kubectl: Kubectl
-    kubelet_port: int
-    procs: dict[str, subprocess.Popen[bytes]] = field(default_factory=dict)
-
-    def logs(self) -> str:
-        return "\n".join(f"--- {p.name}\n{p.read_text()[-3000:]}" for p in self.server.data_dir.glob("*.log"))
-
-    def start(self, *verb: str) -> None:
-        log = self.server.data_dir / f"{verb[0]}.log"
-        self.procs[verb[0]] = subprocess.Popen(
-            [sys.executable, "-m", "kubelite", "--root", self.root, *verb, "--kubeconfig", str(self.server.kubeconfig)],
-            stdout=log.open("ab"), stderr=subprocess.STDOUT, env=dict(os.environ, PYTHONUNBUFFERED="1"))
-
-    def start_agent(self) -> None:
-        self.start("agent", "--node-name", self.node, "--kubelet-port", str(self.kubelet_port))
-
-    def stop_all(self) -> None:
-        for p in self.procs.values():
-            if p.poll() is None:
-                p.send_signal(signal.SIGINT)
-        for p in self.procs.values():
-            try:
-                p.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                p.kill()
-                p.wait()
-
-
-@pytest.fixture(scope="module")
-def cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Cluster]:
-    root = tempfile.mkdtemp(prefix="kl-agent-")
-    net = unique_net()
-    os.makedirs(os.path.join(root, "network"))
-    with open(os.path.join(root, "network", "config.json"), "w") as fh:
-        json.dump({"bridge": net.bridge, "subnet": net.subnet, "table": net.table}, fh)
-    bootstrap_busybox(root)
-    server = start_server(tmp_path_factory.mktemp("cluster"))
-    cluster = Cluster(server, root, f"kl-node-{secrets.token_hex(3)}", Kubectl(server, server.data_dir / "kcache"),
-                      free_port())
-    try:
-        cluster.start("controller-manager")
-        cluster.start("scheduler")
-        cluster.start_agent()
-        yield cluster
-    finally:
-        cluster.stop_all()
-        server.stop()
-        teardown_engine(Engine(root, net=net), root)
-
-
-def wait_for(cluster: Cluster, what: str, check: Any, within: float = 90) -> Any:
-    deadline = time.monotonic() + within
-    while True:
-        result = check()
-        if result:
-            return result
-        if time.monotonic() > deadline:
-            pytest.fail(f"timed out waiting for {what}\n{cluster.logs()}")
-        time.sleep(0.25)
-
-
-def get_pod(cluster: Cluster, name: str) -> dict[str, Any] | None:
-    out = cluster.kubectl.run("get", "pod", name, "-o", "json", "--ignore-not-found")
-    return json.loads(out.stdout) if out.stdout.strip() else None
-
-
-def ready(cluster: Cluster, name: str) -> dict[str, Any] | None:
-    pod = get_pod(cluster, name)
-    if not pod or pod.get("status", {}).get("phase") != "Running":
-        return None
-    conds = {c["type"]: c["status"] for c in pod["status"].get("conditions", [])}
-    return pod if conds.get("Ready") == "True" and pod["status"].get("podIP") else None
 
 
 def engine_containers(cluster: Cluster, pod: str) -> list[Any]:
