@@ -450,7 +450,7 @@ function detail(path) {
 // -------------------------------------------------------------------------------------------- logs
 
 function podHeader(ns, pod, what) {
-  return h("h2", {}, `${what} of pod `, detailLink("Pod", ns, pod, `${ns}/${pod}`));
+  return h("h2", {}, `${what}: pod `, detailLink("Pod", ns, pod, `${ns}/${pod}`));
 }
 
 async function containerSelect(ns, pod, current, onChange) {
@@ -550,7 +550,7 @@ function execPage(ns, pod, container) {
   let chosen = container || "";
   containerSelect(ns, pod, chosen, (c) => { chosen = c; connect(c); }).then((select) => {
     chosen = chosen || select.value;
-    main.replaceChildren(podHeader(ns, pod, "Shell in"), h("section", { class: "panel" },
+    main.replaceChildren(podHeader(ns, pod, "Shell"), h("section", { class: "panel" },
       h("div", { class: "toolbar" }, h("label", {}, "Container ", select), status), box));
     term = new Terminal({ cursorBlink: true, fontSize: 13, convertEol: false, scrollback: 5000 });
     fit = new FitAddon.FitAddon();
