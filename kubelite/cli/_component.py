@@ -20,6 +20,21 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--workers", type=int, default=2)
 
 
+def _ipam_options(args: argparse.Namespace) -> dict[str, Any]:
+    """The controller manager's node-ipam flags (absent for the scheduler), checked here so a bad CIDR
+    is one line, not a traceback from inside the controller."""
+    if not getattr(args, "allocate_node_cidrs", False):
+        return {}
+    from kubelite.controllers.nodeipam.cidrs import CidrError, check
+
+    try:
+        check(args.cluster_cidr, args.node_cidr_mask_size)
+    except CidrError as err:
+        raise CLIError(str(err)) from None
+    return {"allocate_node_cidrs": True, "cluster_cidr": args.cluster_cidr,
+            "node_cidr_mask_size": args.node_cidr_mask_size}
+
+
 def run(args: argparse.Namespace, component: Callable[[Any, Any], Coroutine[Any, Any, None]]) -> int:
     import asyncio
 
@@ -28,7 +43,8 @@ def run(args: argparse.Namespace, component: Callable[[Any, Any], Coroutine[Any,
 
     if not Path(args.kubeconfig).exists():
         raise CLIError(f"kubeconfig not found: {args.kubeconfig} (pass --kubeconfig, or start kubelite server)")
-    config = ComponentConfig(leader_elect=args.leader_elect, identity=args.identity, workers=args.workers)
+    config = ComponentConfig(leader_elect=args.leader_elect, identity=args.identity, workers=args.workers,
+                             **_ipam_options(args))
 
     async def main() -> None:
         async with Client.from_kubeconfig(args.kubeconfig) as client:

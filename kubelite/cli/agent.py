@@ -13,7 +13,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--kubeconfig", default=os.environ.get("KUBECONFIG", str(Path.home() / ".kube/config")),
                         help="how to reach the API server")
     parser.add_argument("--node-name", default="", help="the Node's name (default: the hostname)")
-    parser.add_argument("--pod-cidr", default="", help="the node's pod CIDR, recorded on the Node")
+    parser.add_argument("--pod-cidr", default="",
+                        help="the node's pod CIDR, recorded on the Node; pods get their addresses from it")
+    parser.add_argument("--cluster-cidr", default="",
+                        help="join the cluster's pod network (e.g. 10.244.0.0/16): take the Node's pod CIDR "
+                             "(node-ipam) unless --pod-cidr, route to the other nodes' pod CIDRs")
     parser.add_argument("--cluster-dns", action="append", default=[],
                         help="nameserver for ClusterFirst pods (repeatable; default: the host's resolv.conf)")
     parser.add_argument("--cluster-domain", default="cluster.local")
@@ -23,6 +27,18 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--kubelet-address", default="0.0.0.0", help="address of that endpoint")
     parser.add_argument("--disable-proxy", action="store_true",
                         help="do not run the service proxy (Services then reach no pod from this node)")
+
+
+def _cidr(value: str, flag: str) -> str:
+    """An IPv4 network or "", else one line naming the flag."""
+    if not value:
+        return ""
+    from ipaddress import IPv4Network
+
+    try:
+        return IPv4Network(value).with_prefixlen
+    except ValueError as err:
+        raise CLIError(f"{flag}: {err}") from None
 
 
 def run(args: argparse.Namespace) -> int:
@@ -38,10 +54,11 @@ def run(args: argparse.Namespace) -> int:
     if os.geteuid() != 0:
         raise CLIError("kubelite agent runs containers: it must run as root")
     setup_logging(debug=bool(getattr(args, "debug", False)))
-    config = AgentConfig(root=args.root, node_name=args.node_name, pod_cidr=args.pod_cidr,
+    config = AgentConfig(root=args.root, node_name=args.node_name, pod_cidr=_cidr(args.pod_cidr, "--pod-cidr"),
                          cluster_dns=tuple(args.cluster_dns), cluster_domain=args.cluster_domain,
                          workers=args.workers, kubelet_port=args.kubelet_port,
-                         kubelet_address=args.kubelet_address, proxy=not args.disable_proxy)
+                         kubelet_address=args.kubelet_address, proxy=not args.disable_proxy,
+                         cluster_cidr=_cidr(args.cluster_cidr, "--cluster-cidr"))
 
     async def main() -> None:
         # SIGTERM (``kubelite down``) stops the agent as SIGINT does, so its parts clean up on the way out.

@@ -15,6 +15,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--datastore-endpoint", default="",
                         help="storage URL: sqlite:///PATH (default DATA_DIR/state.db), "
                              "etcd://HOST:PORT, memory://")
+    parser.add_argument("--tls-san", action="append", default=[],
+                        help="another name or IP the serving certificate covers (repeatable); the --listen "
+                             "address is always covered")
     parser.add_argument("--max-requests-inflight", type=int, default=400,
                         help="non-watch requests served at once; more get 429")
 
@@ -35,7 +38,10 @@ def build_config(args: argparse.Namespace) -> object:
     host, port = parse_listen(args.listen)
     if args.max_requests_inflight < 1:
         raise CLIError("--max-requests-inflight must be at least 1")
-    api = ApiServerConfig(data_dir=data_dir, host=host, port=port,
+    # A specific listen address is how clients will reach the server (nodes in other namespaces or on
+    # other hosts), so the certificate must name it.
+    sans = tuple(getattr(args, "tls_san", []) or []) + (() if host in ("0.0.0.0", "::") else (host,))
+    api = ApiServerConfig(data_dir=data_dir, host=host, port=port, extra_sans=sans,
                           limits=Limits(max_in_flight=args.max_requests_inflight))
     return ServerConfig(apiserver=api, datastore=args.datastore_endpoint or default_datastore(data_dir))
 

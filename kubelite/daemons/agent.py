@@ -3,7 +3,9 @@ machine's container engine, talking to the cluster only through the API server.
 
 The engine is chosen here (``EngineRuntime`` on ``root``, pulling through the registry client), so the
 kubelet package stays free of engine and distribution details. The service proxy runs here too
-(``agent_proxy.py``), unless disabled.
+(``agent_proxy.py``), unless disabled. With ``cluster_cidr`` (or a fixed ``pod_cidr``) the node joins the
+cluster's pod network (``kubelet/podnetwork.py``): its engine bridge moves onto the Node's pod CIDR before
+any pod runs, and routes to the other nodes' pod CIDRs follow the Nodes.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ from kubelite.client.informer import InformerFactory
 from kubelite.client.rest import Client
 from kubelite.daemons.agent_proxy import NodeProxy
 from kubelite.kubelet.node import NodeAgent, NodeConfig, read_host
+from kubelite.kubelet.podnetwork import PodNetwork, PodNetworkConfig
 from kubelite.kubelet.podworker import KubeletConfig, PodWorkers
 from kubelite.kubelet.server import KubeletServer, ServerConfig
 from kubelite.runtime.cri import RuntimeService
@@ -32,6 +35,7 @@ class AgentConfig:
     kubelet_port: int = 10250
     kubelet_address: str = "0.0.0.0"
     proxy: bool = True  # run the service proxy (agent_proxy.py) on this node
+    cluster_cidr: str = ""  # the cluster's pod network: routes to other nodes, masquerade only leaving it
 
     def name(self) -> str:
         return (self.node_name or socket.gethostname()).lower()
@@ -63,13 +67,30 @@ async def run_agent(client: Client, config: AgentConfig, *, runtime: RuntimeServ
                                         tokens=(client.config.token,) if client.config.token else (),
                                         client_ca=client.config.ca_data, sans=(host.internal_ip, name)),
                            calls=workers.calls)
+    pod_network = _pod_network(client, config, name, factory)
     async with asyncio.TaskGroup() as tg:
         tg.create_task(server.run(), name="kubelet-server")
         await server.ready.wait()
         tg.create_task(node.run(), name="node")
         await node.registered.wait()
+        if pod_network is not None:
+            # Before any pod and before the proxy reads the engine's network: the engine loads its
+            # network config lazily, at the first sandbox, so the runtime opened above follows it.
+            await pod_network.prepare()
         proxy = NodeProxy(config.root, name, factory=factory) if config.proxy else None
         factory.start(tg)
         tg.create_task(workers.run(), name="pod-workers")
         if proxy is not None:
             tg.create_task(proxy.run(), name="service-proxy")
+        if pod_network is not None:
+            tg.create_task(pod_network.run(), name="pod-network")
+
+
+def _pod_network(client: Client, config: AgentConfig, name: str, factory: InformerFactory) -> PodNetwork | None:
+    if not (config.cluster_cidr or config.pod_cidr):
+        return None  # the engine's own network, as configured in its root (a single node)
+    from kubelite.runtime.network.kernel import HostKernel
+
+    return PodNetwork(PodNetworkConfig(root=config.root, node_name=name, cluster_cidr=config.cluster_cidr,
+                                       pod_cidr=config.pod_cidr), client=client, informers=factory,
+                      kernel=HostKernel())

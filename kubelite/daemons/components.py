@@ -23,6 +23,7 @@ from kubelite.controllers.deployment.controller import DeploymentController
 from kubelite.controllers.endpoints.controller import EndpointsController
 from kubelite.controllers.gc.controller import GarbageCollector
 from kubelite.controllers.namespace.controller import NamespaceController
+from kubelite.controllers.nodeipam.controller import NodeIpamConfig, NodeIpamController
 from kubelite.controllers.nodelifecycle.controller import NodeLifecycleController
 from kubelite.controllers.podgc.controller import PodGC
 from kubelite.controllers.replication.compute import REPLICA_SET, REPLICATION_CONTROLLER
@@ -31,7 +32,7 @@ from kubelite.controllers.servicelb.controller import ServiceLB
 from kubelite.scheduler.scheduler import Scheduler, SchedulerConfig
 
 CONTROLLERS = ("replicationcontroller", "replicaset", "deployment", "endpoints", "garbagecollector",
-               "nodelifecycle", "namespace", "podgc", "servicelb")
+               "nodelifecycle", "namespace", "podgc", "servicelb", "nodeipam")
 
 
 class LeadershipLost(RuntimeError):
@@ -44,6 +45,9 @@ class ComponentConfig:
     identity: str = ""  # defaults to hostname_pid, as Kubernetes' components use
     workers: int = 2
     controllers: tuple[str, ...] = CONTROLLERS
+    allocate_node_cidrs: bool = False  # node-ipam acts only when asked, as in kube-controller-manager
+    cluster_cidr: str = "10.244.0.0/16"
+    node_cidr_mask_size: int = 24
 
     def who(self) -> str:
         return self.identity or f"{socket.gethostname()}_{os.getpid()}"
@@ -71,6 +75,9 @@ async def run_controllers(client: Client, config: ComponentConfig) -> None:
         parts.append(PodGC(client, factory))
     if "servicelb" in config.controllers:
         parts.append(ServiceLB(client, factory))
+    if "nodeipam" in config.controllers and config.allocate_node_cidrs:
+        parts.append(NodeIpamController(client, factory, NodeIpamConfig(config.cluster_cidr,
+                                                                         config.node_cidr_mask_size)))
     async with asyncio.TaskGroup() as tg:
         factory.start(tg)
         for part in parts:

@@ -30,6 +30,9 @@ class NetConf:
     bridge: str = DEFAULT_BRIDGE
     subnet: str = DEFAULT_SUBNET
     table: str = DEFAULT_TABLE
+    # The pod network this bridge is one piece of, when it spans hosts ("" = none): traffic to it is
+    # routed unchanged (pod-to-pod keeps its source address); only traffic leaving it is masqueraded.
+    cluster_cidr: str = ""
 
     @property
     def network(self) -> IPv4Network:
@@ -47,7 +50,8 @@ class NetConf:
 
 
 def load_conf(root: str) -> NetConf:
-    """``<root>/network/config.json`` if present (keys bridge, subnet, table), else the defaults."""
+    """``<root>/network/config.json`` if present (keys bridge, subnet, table, cluster_cidr), else the
+    defaults."""
     path = os.path.join(root, "network", "config.json")
     try:
         with open(path) as fh:
@@ -60,10 +64,25 @@ def load_conf(root: str) -> NetConf:
         bridge=str(data.get("bridge", DEFAULT_BRIDGE)),
         subnet=str(data.get("subnet", DEFAULT_SUBNET)),
         table=str(data.get("table", DEFAULT_TABLE)),
+        cluster_cidr=str(data.get("cluster_cidr", "")),
     )
     if len(conf.bridge) > 15:
         raise InvalidArgument(f"bridge name {conf.bridge!r} is longer than 15 characters")
     return conf
+
+
+def save_conf(root: str, conf: NetConf) -> None:
+    """Write ``conf`` as ``<root>/network/config.json`` (atomically), so every user of the root (the
+    agent, ``kubelite run``, ``system prune``) agrees on the network."""
+    path = os.path.join(root, "network", "config.json")
+    os.makedirs(os.path.dirname(path), exist_ok=True)
+    data = {"bridge": conf.bridge, "subnet": conf.subnet, "table": conf.table}
+    if conf.cluster_cidr:
+        data["cluster_cidr"] = conf.cluster_cidr
+    tmp = path + f".tmp{os.getpid()}"
+    with open(tmp, "w") as fh:
+        json.dump(data, fh)
+    os.replace(tmp, path)
 
 
 class AddressesExhausted(ContainerError):

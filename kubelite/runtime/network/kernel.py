@@ -4,14 +4,22 @@
 model of links and namespaces so the setup logic in :mod:`.bridge` is unit-tested without root
 (architecture habit 12). Using iproute2 and nft binaries rather than netlink from Python keeps the
 engine CLI's import time small (pyroute2 costs ~100 ms to import) at ~2 ms per call.
+
+Link queries use ``SIOCGIFFLAGS`` on a socket rather than ``/sys/class/net``: a socket answers for the
+network namespace the process is in, while ``/sys`` shows the namespace it was mounted in. An agent
+started with ``nsenter --net=...`` (a node of a multi-node test) keeps the host's mounts, so only the
+ioctl sees its own links.
 """
 
 from __future__ import annotations
 
+import json
 import os
+import socket
+import struct
 import subprocess
 from dataclasses import dataclass, field
-from typing import Protocol
+from typing import Any, Protocol
 
 from kubelite.runtime.container_errors import RuntimeFailure
 
@@ -19,6 +27,7 @@ from kubelite.runtime.container_errors import RuntimeFailure
 class NetKernel(Protocol):
     def ip(self, args: list[str], *, netns: str | None = None, check: bool = True) -> None: ...
     def ip_batch(self, lines: list[str], *, netns: str | None = None) -> None: ...
+    def ip_json(self, args: list[str], *, netns: str | None = None) -> Any: ...
     def nft(self, script: str) -> None: ...
     def sysctl(self, key: str, value: str) -> None: ...
     def link_exists(self, name: str) -> bool: ...
@@ -38,20 +47,44 @@ def _tool(name: str) -> str:
     return found
 
 
+SIOCGIFFLAGS = 0x8913
+_IFREQ = "16sH22x"  # struct ifreq on 64-bit Linux: name, then the flags in a 24-byte union
+
+
+def _if_flags(name: str) -> int | None:
+    """The interface's flags in this process's network namespace, or None when it does not exist."""
+    if not name or len(name) > 15:
+        return None
+    import fcntl
+
+    try:
+        with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
+            out = fcntl.ioctl(s.fileno(), SIOCGIFFLAGS, struct.pack(_IFREQ, name.encode(), 0))
+    except OSError:
+        return None
+    flags: int = struct.unpack(_IFREQ, out)[1]
+    return flags
+
+
 class HostKernel:
     """The real kernel, through iproute2 and nft."""
 
-    def _run(self, argv: list[str], *, stdin: str | None = None, check: bool = True) -> None:
+    def _run(self, argv: list[str], *, stdin: str | None = None, check: bool = True) -> str:
         proc = subprocess.run(argv, check=False, input=stdin, capture_output=True, text=True)
         if check and proc.returncode != 0:
             err = (proc.stderr or proc.stdout).strip().splitlines()
             raise RuntimeFailure(f"{os.path.basename(argv[0])} {' '.join(argv[1:3])}: {err[-1] if err else 'failed'}")
+        return proc.stdout
 
     def ip(self, args: list[str], *, netns: str | None = None, check: bool = True) -> None:
         self._run([_tool("ip"), *(["-n", netns] if netns else []), *args], check=check)
 
     def ip_batch(self, lines: list[str], *, netns: str | None = None) -> None:
         self._run([_tool("ip"), *(["-n", netns] if netns else []), "-batch", "-"], stdin="\n".join(lines) + "\n")
+
+    def ip_json(self, args: list[str], *, netns: str | None = None) -> Any:
+        out = self._run([_tool("ip"), "-j", *(["-n", netns] if netns else []), *args])
+        return json.loads(out) if out.strip() else []
 
     def nft(self, script: str) -> None:
         self._run([_tool("nft"), "-f", "-"], stdin=script)
@@ -65,14 +98,10 @@ class HostKernel:
             fh.write(value)
 
     def link_exists(self, name: str) -> bool:
-        return os.path.exists(f"/sys/class/net/{name}")
+        return _if_flags(name) is not None
 
     def link_up(self, name: str) -> bool:
-        try:
-            with open(f"/sys/class/net/{name}/flags") as fh:
-                return bool(int(fh.read().strip(), 16) & 0x1)  # IFF_UP
-        except (FileNotFoundError, ValueError):
-            return False
+        return bool((_if_flags(name) or 0) & 0x1)  # IFF_UP
 
     def netns_path(self, name: str) -> str:
         return f"/run/netns/{name}"
@@ -98,6 +127,9 @@ class RecordingKernel:
     sysctls: dict[str, str] = field(default_factory=dict)
     up: set[str] = field(default_factory=set)
     nft_scripts: list[str] = field(default_factory=list)
+    # The main routing table as ``ip -j route show`` prints it (dst, gateway, protocol).
+    routes: list[dict[str, str]] = field(default_factory=list)
+    failing_gateways: set[str] = field(default_factory=set)  # "Nexthop has invalid gateway"
 
     def ip(self, args: list[str], *, netns: str | None = None, check: bool = True) -> None:
         self.calls.append(("ip", netns or "", *args))
@@ -109,6 +141,30 @@ class RecordingKernel:
             self.namespaces.add(args[2])
         if args[:2] == ["link", "set"] and "up" in args:
             self.up.add(args[2])
+        if args[:1] == ["route"] and not netns:  # the model holds the host's main table only
+            self._route(args[1:])
+
+    def _route(self, args: list[str]) -> None:
+        verb, dst, opts = args[0], args[1], dict(zip(args[2::2], args[3::2], strict=False))
+        held = [r for r in self.routes if r["dst"] == dst]
+        if verb == "del":
+            if not held:
+                raise RuntimeFailure("ip route: RTNETLINK answers: No such process")
+            self.routes.remove(held[0])
+            return
+        if opts.get("via") in self.failing_gateways:
+            raise RuntimeFailure("ip route: Error: Nexthop has invalid gateway.")
+        if verb == "add" and held:
+            raise RuntimeFailure("ip route: RTNETLINK answers: File exists")
+        for r in held:
+            self.routes.remove(r)
+        self.routes.append({"dst": dst, "gateway": opts.get("via", ""), "protocol": opts.get("proto", "boot")})
+
+    def ip_json(self, args: list[str], *, netns: str | None = None) -> Any:
+        self.calls.append(("ip -j", netns or "", *args))
+        if args[:2] == ["route", "show"] and not netns:
+            return [dict(r) for r in self.routes]
+        return []
 
     def ip_batch(self, lines: list[str], *, netns: str | None = None) -> None:
         for line in lines:

@@ -14,7 +14,8 @@ function of (network, published ports): level-triggered, the same input always g
 * ``prerouting``/``output`` (nat, dstnat): traffic to a local address and a published port jumps to
   ``publish``, which DNATs it to the container. ``output`` is what makes ``curl 127.0.0.1:8080`` from
   the host itself work; that also needs ``route_localnet`` on the bridge, set by :mod:`.bridge`.
-* ``postrouting`` (nat, srcnat): containers' outbound traffic is masqueraded (outbound NAT), and
+* ``postrouting`` (nat, srcnat): containers' outbound traffic is masqueraded (outbound NAT) unless it
+  goes to the cluster CIDR of a pod network spanning nodes (``NetConf.cluster_cidr``), and
   loopback-sourced traffic DNATed into the bridge is masqueraded to the gateway so replies come back.
 * ``forward`` (filter): accept traffic from and back to the bridge, in case the host's policy is drop.
 """
@@ -45,6 +46,11 @@ def ruleset(conf: NetConf, pubs: list[Publication]) -> str:
     for p in sorted(pubs, key=lambda p: (p.protocol, p.host_port, p.host_ip)):
         match = f"ip daddr {p.host_ip} " if p.host_ip and p.host_ip != "0.0.0.0" else ""
         publish.append(f"    {match}{p.protocol} dport {p.host_port} dnat to {p.container_ip}:{p.container_port}")
+    # A bridge that is one node's share of a cluster's pod network: pod-to-pod traffic across nodes
+    # keeps its source address (only traffic leaving the cluster CIDR is masqueraded), and pods of
+    # other nodes may reach this bridge's pods.
+    to_outside = f"ip daddr != {conf.cluster_cidr} " if conf.cluster_cidr else ""
+    cross_node = [f'    oifname "{br}" ip saddr {conf.cluster_cidr} accept'] if conf.cluster_cidr else []
     lines = [
         f"table ip {t} {{",
         "  chain publish {",
@@ -60,7 +66,7 @@ def ruleset(conf: NetConf, pubs: list[Publication]) -> str:
         "  }",
         "  chain postrouting {",
         "    type nat hook postrouting priority srcnat; policy accept;",
-        f'    ip saddr {conf.subnet} oifname != "{br}" masquerade',
+        f'    ip saddr {conf.subnet} {to_outside}oifname != "{br}" masquerade',
         f'    oifname "{br}" ip saddr 127.0.0.0/8 masquerade',
         "  }",
         "  chain forward {",
@@ -68,6 +74,7 @@ def ruleset(conf: NetConf, pubs: list[Publication]) -> str:
         f'    iifname "{br}" accept',
         f'    oifname "{br}" ct state established,related accept',
         f'    oifname "{br}" ip daddr {conf.subnet} ct status dnat accept',
+        *cross_node,
         "  }",
         "}",
     ]

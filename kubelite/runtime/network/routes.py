@@ -1,0 +1,105 @@
+"""Routes of our own in the main routing table: "this CIDR is reached through that gateway".
+
+A pod network spanning hosts needs, on each host, a route to every other host's pod subnet via that
+host's address (host-gw). The engine keeps those routes without knowing why: the caller gives the
+whole desired set (CIDR -> gateway) and :func:`sync_routes` makes the kernel match it.
+
+Ownership: every route we add carries the routing protocol number :data:`ROUTE_PROTO` (``proto 107``
+in ``ip route``), the same way bird or Calico mark theirs. We only ever change or delete routes that
+carry it, so a route the administrator or another tool made is never touched: a desired CIDR already
+routed by someone else is reported as *blocked* and left alone.
+
+:func:`plan_routes` is pure (the unit tests drive it); :func:`sync_routes` is the kernel edge.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from ipaddress import ip_network
+from typing import Any
+
+from kubelite.runtime.container_errors import RuntimeFailure
+from kubelite.runtime.network.kernel import NetKernel
+
+log = logging.getLogger(__name__)
+
+ROUTE_PROTO = "107"  # unassigned in /etc/iproute2/rt_protos; marks the routes kubelite owns
+
+
+def _cidr(dst: str) -> str | None:
+    """The kernel's ``dst`` as a normalised CIDR (``10.0.0.5`` is a /32); None for ``default``."""
+    if not dst or dst == "default":
+        return None
+    try:
+        return ip_network(dst, strict=False).with_prefixlen
+    except ValueError:
+        return None
+
+
+@dataclass(frozen=True)
+class RoutePlan:
+    """What to do to make the table match: add (new), replace (ours, wrong gateway), delete (ours,
+    no longer wanted), and blocked (wanted, but the CIDR is routed by a route that is not ours)."""
+
+    add: dict[str, str] = field(default_factory=dict)
+    replace: dict[str, str] = field(default_factory=dict)
+    delete: list[str] = field(default_factory=list)
+    blocked: list[str] = field(default_factory=list)
+
+    def empty(self) -> bool:
+        return not (self.add or self.replace or self.delete)
+
+
+def plan_routes(desired: Mapping[str, str], table: list[dict[str, Any]]) -> RoutePlan:
+    """Compare ``desired`` (CIDR -> gateway) with ``table`` (``ip -j route show`` of the main table)."""
+    ours: dict[str, str] = {}
+    foreign: set[str] = set()
+    for route in table:
+        cidr = _cidr(str(route.get("dst", "")))
+        if cidr is None:
+            continue
+        if str(route.get("protocol", "")) == ROUTE_PROTO:
+            ours[cidr] = str(route.get("gateway", ""))
+        else:
+            foreign.add(cidr)
+    want = {c: gw for c, gw in ((_cidr(k), v) for k, v in desired.items()) if c is not None}
+    plan = RoutePlan(delete=sorted(c for c in ours if c not in want))
+    for cidr, gateway in sorted(want.items()):
+        if cidr in ours:
+            if ours[cidr] != gateway:
+                plan.replace[cidr] = gateway
+        elif cidr in foreign:
+            plan.blocked.append(cidr)
+        else:
+            plan.add[cidr] = gateway
+    return plan
+
+
+@dataclass
+class RouteResult:
+    plan: RoutePlan
+    failed: dict[str, str] = field(default_factory=dict)  # CIDR -> the kernel's complaint
+
+
+def sync_routes(k: NetKernel, desired: Mapping[str, str]) -> RouteResult:
+    """Make our routes in the main table equal ``desired``. One ``ip`` run per change, so one bad
+    gateway (not on a directly connected network, as host-gw requires) fails alone; failures are
+    returned, not raised, and the next sync tries again."""
+    plan = plan_routes(desired, k.ip_json(["route", "show", "table", "main"]))
+    result = RouteResult(plan)
+    steps = [*(("del", c, "") for c in plan.delete), *(("replace", c, g) for c, g in plan.replace.items()),
+             *(("add", c, g) for c, g in plan.add.items())]
+    for verb, cidr, gateway in steps:
+        args = ["route", verb, cidr] + (["via", gateway] if gateway else []) + ["proto", ROUTE_PROTO]
+        try:
+            k.ip(args)
+        except RuntimeFailure as err:
+            result.failed[cidr] = str(err)
+    return result
+
+
+def remove_routes(k: NetKernel) -> int:
+    """Delete every route we own (the node leaves the pod network); returns how many."""
+    return len(sync_routes(k, {}).plan.delete)
