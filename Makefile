@@ -12,7 +12,7 @@ export DEBIAN_FRONTEND := noninteractive
 # What the cluster and engine need on a node.
 RUNTIME_PKGS := runc conmon nftables iproute2 busybox-static mmdebstrap ca-certificates kmod procps
 # What the tests add: a real etcd, skopeo as a real registry client, the browser for the dashboard.
-TEST_PKGS := etcd-server etcd-client skopeo
+TEST_PKGS := etcd-server etcd-client skopeo chromium chromium-driver
 
 .PHONY: up test lint bench sysdeps-runtime sysdeps-test venv venv-dev clean
 
