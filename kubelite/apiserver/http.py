@@ -28,6 +28,7 @@ log = logging.getLogger(__name__)
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 PUBLIC_PATHS = frozenset({"/version", "/healthz", "/livez", "/readyz"})
+LONG_RUNNING_SUFFIXES = ("/exec", "/attach", "/portforward")
 CTX_KEY = web.AppKey("ctx", ApiContext)
 
 
@@ -128,7 +129,9 @@ def make_front_middleware(auth: Authenticator, limit: int) -> Callable[..., Awai
             if path not in PUBLIC_PATHS and auth.user(request) is None:
                 raise st.unauthorized()
             q = request.query
-            if not (q.get("watch") in ("true", "1") or q.get("follow") in ("true", "1") or path in PUBLIC_PATHS):
+            long_running = path.endswith(LONG_RUNNING_SUFFIXES)  # sessions, not requests (as kube)
+            if not (q.get("watch") in ("true", "1") or q.get("follow") in ("true", "1") or path in PUBLIC_PATHS
+                    or long_running):
                 if state["n"] >= limit:
                     raise st.too_many_requests()
                 state["n"] += 1

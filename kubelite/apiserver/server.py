@@ -26,6 +26,7 @@ from kubelite.apiserver.kubeconfig import write_kubeconfig
 from kubelite.apiserver.pki import Pki, ensure_pki
 from kubelite.apiserver.store import ConvertingStore, ResourceStore, decode_kv
 from kubelite.apiserver.strategies.services import ServiceStrategy
+from kubelite.apiserver.streamproxy import KubeletCredentials, KubeletProxy
 from kubelite.apiserver.tokens import TokenSigner
 from kubelite.apiserver.watchcache import CacheFeeder, WatchCache
 from kubelite.base.clock import Clock, RealClock
@@ -103,6 +104,7 @@ class ApiServer:
                                                  extra_sans=list(self.config.extra_sans))
         self.admin_token = pki.admin_token()
         self.ctx.signer = TokenSigner(pki.sa_key.read_bytes(), pki.sa_pub.read_bytes())
+        proxy = self._plug_stream_proxy(pki)
         feeder = self._build_stores()
         async with Supervisor("apiserver") as sup:
             sup.start("watchcache", feeder.run)
@@ -116,6 +118,18 @@ class ApiServer:
                 await asyncio.Event().wait()  # serve until cancelled; a cache failure ends this too
             finally:
                 await runner.cleanup()
+                if proxy is not None:
+                    await proxy.close()
+
+    def _plug_stream_proxy(self, pki: Pki) -> KubeletProxy | None:
+        """logs/exec/attach/portforward go to the pod's kubelet, authenticated by the admin client
+        certificate (and token); a proxy plugged in beforehand (tests) is kept."""
+        if self.ctx.stream_proxy is not None:
+            return None
+        proxy = KubeletProxy(self.ctx, KubeletCredentials(cert_file=str(pki.admin_cert),
+                                                          key_file=str(pki.admin_key), token=self.admin_token))
+        self.ctx.stream_proxy = proxy
+        return proxy
 
     def _plug_service_allocator(self) -> None:
         """Services get clusterIPs and nodePorts from one allocator, rebuilt from what is stored."""

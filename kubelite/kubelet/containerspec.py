@@ -76,6 +76,7 @@ def container_config(pod: JsonDict, container: JsonDict, *, attempt: int, init: 
         user=_user(pod, container),
         tty=bool(container.get("tty")),
         stdin=bool(container.get("stdin")),
+        stdin_once=bool(container.get("stdinOnce")),
         memory=memory,
         cpus=cpus,
         attempt=attempt,

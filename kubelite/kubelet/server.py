@@ -34,6 +34,7 @@ from dataclasses import dataclass, field
 
 from aiohttp import web
 
+from kubelite.kubelet.attach import attach_handler
 from kubelite.kubelet.runtimecalls import RuntimeCalls
 from kubelite.kubelet.streaming import handle_exec
 from kubelite.runtime.cri import CONTAINER_RUNNING, ContainerStatus
@@ -116,6 +117,7 @@ class KubeletServer:
         app.router.add_get("/healthz", self._healthz)
         app.router.add_get("/containerLogs/{namespace}/{pod}/{container}", self._logs)
         app.router.add_route("*", "/exec/{namespace}/{pod}/{container}", self._exec)
+        app.router.add_route("*", "/attach/{namespace}/{pod}/{container}", attach_handler(self.calls))
         return app
 
     def _ssl(self) -> ssl.SSLContext:

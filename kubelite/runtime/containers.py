@@ -95,6 +95,7 @@ class Config:
     hostname: str = ""
     tty: bool = False
     stdin: bool = False
+    stdin_once: bool = True  # Docker's StdinOnce: stdin closes when the attached client leaves
     labels: dict[str, str] = field(default_factory=dict)
     stop_signal: str = "SIGTERM"
     stop_timeout: int = 10

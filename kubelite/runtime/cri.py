@@ -20,6 +20,9 @@ Terms and lifecycle::
   same format the real kubelet reads; :meth:`RuntimeService.read_logs` parses it for convenience.
 * ``exec_sync`` runs a command to completion in the container's namespaces (probes, ``kubectl exec``
   without a tty); ``exec_argv`` gives the command line for an interactive/tty session the caller spawns.
+* Attach: ``attach_socket(id)`` is the path of a running container's attach socket (SOCK_SEQPACKET, the
+  protocol of :mod:`kubelite.runtime.attach`: packets from it are a stream byte, 2 stdout or 3 stderr,
+  then data; what is sent to it is the container's stdin). ``resize_tty`` sets a tty container's size.
 * Errors: :mod:`kubelite.runtime.container_errors` (``NotFound``, ``InvalidState``, ...), never others.
 * Images: ``pull_image`` resolves locally and otherwise delegates to an injected puller (the
   distribution client); ``list_images``/``image_status``/``remove_image`` go to the image store.
@@ -35,7 +38,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Protocol
 
-from kubelite.runtime.container_errors import InvalidArgument, NotFound
+from kubelite.runtime.container_errors import InvalidArgument, InvalidState, NotFound
 
 if TYPE_CHECKING:
     from kubelite.runtime.containers import Container
@@ -108,6 +111,7 @@ class ContainerConfig:
     user: str = ""
     tty: bool = False
     stdin: bool = False
+    stdin_once: bool = False  # Kubernetes' stdinOnce: stdin closes when the first attach session ends
     memory: int = 0
     cpus: float = 0.0
     pids_limit: int = 0
@@ -167,6 +171,8 @@ class RuntimeService(Protocol):
     def read_logs(self, container_id: str, tail: int | None = None) -> list[tuple[str, str, bytes]]: ...
     def exec_sync(self, container_id: str, cmd: list[str], timeout: float | None = None) -> ExecResult: ...
     def exec_argv(self, container_id: str, cmd: list[str], *, tty: bool) -> list[str]: ...
+    def attach_socket(self, container_id: str) -> str: ...
+    def resize_tty(self, container_id: str, rows: int, cols: int) -> None: ...
     def pull_image(self, ref: str) -> str: ...
     def image_status(self, ref: str) -> ImageRecord | None: ...
     def list_images(self) -> list[ImageRecord]: ...
@@ -307,6 +313,7 @@ class EngineRuntime:
             pids_limit=config.pids_limit,
             tty=config.tty,
             stdin=config.stdin,
+            stdin_once=config.stdin_once,
             labels=labels,
             sandbox=sandbox_id,
         )
@@ -385,6 +392,18 @@ class EngineRuntime:
 
         argv, _cleanup = prepare_exec(self.engine, container_id, cmd, env=[], user="", cwd="", tty=tty)
         return argv
+
+    def attach_socket(self, container_id: str) -> str:
+        ctr = self.engine.get(container_id)
+        if ctr.state.status != "running":
+            raise InvalidState(f"container {ctr.id[:12]} is not running")
+        return self.engine.paths(ctr.id).attach_socket
+
+    def resize_tty(self, container_id: str, rows: int, cols: int) -> None:
+        from kubelite.runtime.attach import send_resize
+
+        ctr = self.engine.get(container_id)
+        send_resize(self.engine.store.path(ctr.id, "ctl"), rows, cols)
 
     # --- images ------------------------------------------------------------------------------------
 

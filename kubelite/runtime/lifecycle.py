@@ -249,6 +249,7 @@ class Engine:
             hostname=req.hostname,
             tty=req.tty,
             stdin=req.stdin,
+            stdin_once=req.stdin_once,
             labels=dict(cfg.get("Labels") or {}) | req.labels,
             stop_signal=stop_signal,
             exposed_ports=sorted((cfg.get("ExposedPorts") or {}).keys()),
@@ -302,6 +303,7 @@ class Engine:
                 tty=ctr.config.tty,
                 sync=sync,
                 exit_command=self._cleanup_command(ctr) if ctr.host_config.auto_remove and not sync else None,
+                leave_stdin_open=not ctr.config.stdin_once,
             )
             sock = None
             if attach:

@@ -94,6 +94,7 @@ def conmon_argv(
     tty: bool,
     sync: bool,
     exit_command: list[str] | None = None,
+    leave_stdin_open: bool = False,
 ) -> list[str]:
     """The conmon command line (pure, so its shape is unit-tested)."""
     argv = [
@@ -132,6 +133,9 @@ def conmon_argv(
     ]
     if stdin:
         argv.append("-i")
+        if leave_stdin_open:
+            # Kubernetes' stdinOnce=false: an attach client leaving does not close the container's stdin.
+            argv.append("--leave-stdin-open")
     if tty:
         argv.append("-t")
     if sync:
@@ -154,6 +158,7 @@ def start_monitor(
     tty: bool = False,
     sync: bool = False,
     exit_command: list[str] | None = None,
+    leave_stdin_open: bool = False,
 ) -> Started:
     """Start conmon, let it ``runc create`` the container, and return the pids once created.
 
@@ -182,6 +187,7 @@ def start_monitor(
                     tty=tty,
                     sync=sync,
                     exit_command=exit_command,
+                    leave_stdin_open=leave_stdin_open,
                 ),
                 pass_fds=(wfd,),
                 env=env,

@@ -40,6 +40,7 @@ class CreateRequest:
     pids_limit: int = 0
     tty: bool = False
     stdin: bool = False
+    stdin_once: bool = True  # False keeps stdin open across attach sessions (Kubernetes' default)
     auto_remove: bool = False
     no_new_privileges: bool = False
     readonly_rootfs: bool = False

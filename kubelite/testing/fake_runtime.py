@@ -349,3 +349,12 @@ class FakeRuntime:
         if c.status.state != CONTAINER_RUNNING:
             raise InvalidState(f"container {container_id[:12]} is not running")
         return ["fake-exec", c.status.id, *cmd]
+
+    def attach_socket(self, container_id: str) -> str:
+        c = self._container(container_id)
+        if c.status.state != CONTAINER_RUNNING:
+            raise InvalidState(f"container {container_id[:12]} is not running")
+        return os.path.join(self.log_dir, f"{container_id}.attach")  # nothing listens: attach fails to connect
+
+    def resize_tty(self, container_id: str, rows: int, cols: int) -> None:
+        self._container(container_id)
