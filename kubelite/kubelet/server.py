@@ -35,10 +35,13 @@ from dataclasses import dataclass, field
 from aiohttp import web
 
 from kubelite.kubelet.attach import attach_handler
+from kubelite.kubelet.portforward import handle_port_forward
 from kubelite.kubelet.runtimecalls import RuntimeCalls
+from kubelite.kubelet.spdyexec import SPDY, handle_spdy_exec
 from kubelite.kubelet.streaming import handle_exec
 from kubelite.runtime.cri import CONTAINER_RUNNING, ContainerStatus
 from kubelite.runtime.monitor import LogLine, join_partials, parse_cri_line, read_log, render
+from kubelite.webio.upgrade import wants_upgrade
 
 log = logging.getLogger(__name__)
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
@@ -117,6 +120,8 @@ class KubeletServer:
         app.router.add_get("/healthz", self._healthz)
         app.router.add_get("/containerLogs/{namespace}/{pod}/{container}", self._logs)
         app.router.add_route("*", "/exec/{namespace}/{pod}/{container}", self._exec)
+        for prefix in ("/portforward", "/portForward"):  # the API server's spelling and the real kubelet's
+            app.router.add_route("*", prefix + "/{namespace}/{pod}", self._port_forward)
         app.router.add_route("*", "/attach/{namespace}/{pod}/{container}", attach_handler(self.calls))
         return app
 
@@ -143,7 +148,12 @@ class KubeletServer:
         return await handler(request)
 
     async def _exec(self, request: web.Request) -> web.StreamResponse:
+        if wants_upgrade(request, SPDY):  # kubectl <= 1.29, or a newer one when its WebSocket failed
+            return await handle_spdy_exec(request, self.calls)
         return await handle_exec(request, self.calls)
+
+    async def _port_forward(self, request: web.Request) -> web.StreamResponse:
+        return await handle_port_forward(request, self.calls)
 
     async def _healthz(self, _request: web.Request) -> web.Response:
         return web.Response(text="ok")

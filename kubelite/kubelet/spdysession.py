@@ -91,6 +91,7 @@ class Stream:
         self.remote_closed = False  # the peer sent FIN (or RST, or went away)
         self.local_closed = False  # we sent FIN
         self.reset = False
+        self.aborted = asyncio.Event()  # set on RST from either side, or when the session ends
         self.replied = asyncio.Event()
 
     def _feed(self, data: bytes, fin: bool) -> None:
@@ -104,6 +105,7 @@ class Stream:
 
     def _abort(self) -> None:
         self.reset = True
+        self.aborted.set()
         self.local_closed = True
         self.replied.set()
         self._feed(b"", True)

@@ -23,6 +23,10 @@ Terms and lifecycle::
 * Attach: ``attach_socket(id)`` is the path of a running container's attach socket (SOCK_SEQPACKET, the
   protocol of :mod:`kubelite.runtime.attach`: packets from it are a stream byte, 2 stdout or 3 stderr,
   then data; what is sent to it is the container's stdin). ``resize_tty`` sets a tty container's size.
+* Port-forward: ``port_forward(sandbox_id, port)`` is a TCP connection (a blocking socket) to
+  ``127.0.0.1:port`` in the sandbox's network namespace (the host's for a host-network sandbox); nothing
+  listening is a ``RuntimeFailure`` naming the reason. It takes no engine lock (callers may run it on any
+  thread; a slow connect must not hold up the other runtime calls).
 * Errors: :mod:`kubelite.runtime.container_errors` (``NotFound``, ``InvalidState``, ...), never others.
 * Images: ``pull_image`` resolves locally and otherwise delegates to an injected puller (the
   distribution client); ``list_images``/``image_status``/``remove_image`` go to the image store.
@@ -34,6 +38,7 @@ passes the same conformance suite (``kubelite.testing.runtime_conformance``).
 from __future__ import annotations
 
 import contextlib
+import socket
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Protocol
@@ -173,6 +178,7 @@ class RuntimeService(Protocol):
     def exec_argv(self, container_id: str, cmd: list[str], *, tty: bool) -> list[str]: ...
     def attach_socket(self, container_id: str) -> str: ...
     def resize_tty(self, container_id: str, rows: int, cols: int) -> None: ...
+    def port_forward(self, sandbox_id: str, port: int) -> socket.socket: ...
     def pull_image(self, ref: str) -> str: ...
     def image_status(self, ref: str) -> ImageRecord | None: ...
     def list_images(self) -> list[ImageRecord]: ...
@@ -404,6 +410,15 @@ class EngineRuntime:
 
         ctr = self.engine.get(container_id)
         send_resize(self.engine.store.path(ctr.id, "ctl"), rows, cols)
+
+    def port_forward(self, sandbox_id: str, port: int) -> socket.socket:
+        from kubelite.runtime.netns import connect_in
+        from kubelite.runtime.sandbox import READY, SandboxStore
+
+        sb = SandboxStore(self.engine.root).load(sandbox_id)
+        if sb.state != READY:
+            raise InvalidArgument(f"pod sandbox {sandbox_id[:12]} is not ready")
+        return connect_in(sb.netns, port)
 
     # --- images ------------------------------------------------------------------------------------
 

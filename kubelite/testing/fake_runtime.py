@@ -7,7 +7,8 @@ tests use: ``echo`` (with ``$VAR`` expansion and ``>&2``), ``exit N``, ``true``,
 blocks: the container stays running until stopped, since fake time does not pass), as a bare argv or
 inside ``sh -c "a; b; c"``. Anything else is an executable that does not exist: starting it fails as
 runc's ``exec`` would. Logs are written in the CRI format to a real file (``log_path``), so log readers
-are exercised as with the engine.
+are exercised as with the engine. Nothing listens in a sandbox unless a test models a server with
+:meth:`FakeRuntime.serve_port`; :meth:`FakeRuntime.port_forward` then connects to the real address given.
 
 Stop semantics follow the real engine for the commands above: a blocked ``sleep`` as PID 1 ignores
 SIGTERM, so ``stop_container`` ends it with SIGKILL: exit code 137.
@@ -17,6 +18,7 @@ from __future__ import annotations
 
 import os
 import secrets
+import socket
 import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -126,6 +128,7 @@ class FakeRuntime:
         self.sandboxes: dict[str, _Sandbox] = {}
         self.containers: dict[str, _Container] = {}
         self._next_ip = 2
+        self.ports: dict[tuple[str, int], tuple[str, int]] = {}  # (sandbox, port) -> real address (serve_port)
 
     # --- images ------------------------------------------------------------------------------------
 
@@ -358,3 +361,21 @@ class FakeRuntime:
 
     def resize_tty(self, container_id: str, rows: int, cols: int) -> None:
         self._container(container_id)
+
+    def serve_port(self, sandbox_id: str, port: int, address: tuple[str, int]) -> None:
+        """Model a server on ``port`` of the sandbox's loopback: :meth:`port_forward` connects to the real
+        ``address`` instead (a server the test runs on the host)."""
+        self._sandbox(sandbox_id)
+        self.ports[(sandbox_id, port)] = address
+
+    def port_forward(self, sandbox_id: str, port: int) -> socket.socket:
+        sb = self._sandbox(sandbox_id)
+        if sb.status.state != SANDBOX_READY:
+            raise InvalidArgument(f"pod sandbox {sandbox_id[:12]} is not ready")
+        target = self.ports.get((sandbox_id, port))
+        if target is None:
+            raise RuntimeFailure(f"dial tcp4 127.0.0.1:{port}: connect: connection refused")
+        try:
+            return socket.create_connection(target, timeout=10)
+        except OSError as err:
+            raise RuntimeFailure(f"dial tcp4 127.0.0.1:{port}: connect: {(err.strerror or str(err)).lower()}") from None

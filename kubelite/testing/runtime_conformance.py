@@ -15,7 +15,7 @@ from typing import Any
 
 import pytest
 
-from kubelite.runtime.container_errors import ContainerError, InvalidState, NotFound
+from kubelite.runtime.container_errors import ContainerError, InvalidState, NotFound, RuntimeFailure
 from kubelite.runtime.cri import (
     CONTAINER_CREATED,
     CONTAINER_EXITED,
@@ -183,6 +183,15 @@ class RuntimeConformance:
             )
             runtime.start_container(bad)
         assert all(c.state != CONTAINER_RUNNING for c in runtime.list_containers(sandbox_id=sid))
+
+    def test_port_forward_errors(self, runtime: RuntimeService) -> None:
+        """What both share: an unknown sandbox is NotFound, a port nothing listens on in the sandbox is a
+        RuntimeFailure naming the refusal. (Bytes through a real pod's port: tests/e2e/kubelet.)"""
+        with pytest.raises(NotFound):
+            runtime.port_forward("0" * 64, 80)
+        sid = _sandbox(runtime)
+        with pytest.raises(RuntimeFailure, match="connection refused"):
+            runtime.port_forward(sid, 1)
 
     def test_images(self, runtime: RuntimeService) -> None:
         image_id = runtime.pull_image("busybox")
