@@ -1,3 +1,5 @@
+from typing import Any
+
 import pytest
 
 from kubelite.runtime.monitor import (
@@ -67,3 +69,11 @@ def test_conmon_argv_shape() -> None:
     assert "-l k8s-file:/b/ctr.log" in joined and "--exit-dir /b/exits" in joined
     assert "--runtime-arg --root --runtime-arg /r/runc" in joined
     assert "-i" in argv and "--sync" in argv and "-t" not in argv and "--full-attach" in argv
+
+
+def test_conmon_leaves_stdin_open_only_when_asked() -> None:
+    paths = MonitorPaths(bundle="/b", cid="c1")
+    common: dict[str, Any] = {"name": "web", "runc": "runc", "runc_root": "/r", "tty": True, "sync": False}
+    assert "--leave-stdin-open" not in conmon_argv(paths, stdin=True, **common)  # Docker's StdinOnce
+    assert "--leave-stdin-open" in conmon_argv(paths, stdin=True, leave_stdin_open=True, **common)  # stdinOnce=false
+    assert "--leave-stdin-open" not in conmon_argv(paths, stdin=False, leave_stdin_open=True, **common)
