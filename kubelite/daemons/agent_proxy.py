@@ -43,7 +43,7 @@ def proxy_table_for(engine_table: str) -> str:
 
 def proxy_config(net: NetConf, node_name: str) -> ProxyConfig:
     """Traffic from outside the pod network is masqueraded; the bridge's own subnet is one L2 segment."""
-    cluster_cidr = getattr(net, "cluster_cidr", "") or net.subnet
+    cluster_cidr = net.cluster_cidr or net.subnet
     return ProxyConfig(cluster_cidr=cluster_cidr, node_name=node_name, local_subnet=net.subnet)
 
 

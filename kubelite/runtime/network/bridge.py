@@ -64,6 +64,9 @@ def attach(k: NetKernel, conf: NetConf, cid: str, ip: str) -> Attachment:
             f"netns add {ns}",
             f"link add name {veth} type veth peer name eth0 netns {ns}",
             f"link set {veth} master {conf.bridge} up",
+            # Hairpin: with br_netfilter loaded, a pod reaching its own service is DNATed at the
+            # bridge layer and must be sent back out the port it came in on (kubelet's hairpin-veth).
+            f"link set {veth} type bridge_slave hairpin on",
         ]
     )
     path = k.netns_path(ns)
