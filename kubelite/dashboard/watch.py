@@ -5,7 +5,8 @@ allow only six per host over HTTP/1.1).
 Each path is watched with the client's resuming watch from version "" (the server first sends what
 exists as ADDED, then the changes). Each event is one SSE message ``{"i": <index of the path>, "type",
 "object"}``. When the server no longer has the version to resume from, a ``RESET`` message for that
-path tells the page to forget its copy, and the watch starts over from "".
+path tells the page to forget its copy, and the watch starts over from "" (each stream also starts
+with one, for browsers that reconnect).
 """
 
 from __future__ import annotations
@@ -40,7 +41,11 @@ def _slim(obj: Any) -> Any:
 
 
 async def _pump(client: Client, index: int, path: str, out: asyncio.Queue[Message]) -> None:
-    """Feed one path's events into ``out`` for ever, starting over after a 410."""
+    """Feed one path's events into ``out`` for ever, starting over after a 410.
+
+    Every stream starts with a ``RESET`` per path: a browser reconnecting by itself (EventSource does)
+    then drops what it held, including objects deleted while it was away, before the new ADDED events."""
+    await out.put({"i": index, "type": "RESET"})
     while True:
         try:
             async for event in watch_resuming(client, path):

@@ -127,7 +127,7 @@ class Live {
   }
   handle(msg) {
     const store = this.stores[msg.i];
-    if (msg.type === "RESET") store.clear();
+    if (msg.type === "RESET") { store.clear(); this.errors[msg.i] = null; }
     else if (msg.type === "ERROR") this.errors[msg.i] = msg.object;
     else {
       const m = msg.object.metadata || {};
@@ -173,9 +173,12 @@ function stopPage() {
 /** Start a page that shows live lists: namespaces are always watched too (the selector stays live). */
 function livePage(paths, render) {
   const main = document.getElementById("main");
-  const live = new Live([kpath("Namespace"), ...paths], () => {
+  const all = [kpath("Namespace"), ...paths];
+  const live = new Live(all, () => {
     setNamespaces(live.items(0));
-    main.replaceChildren(...[render((i) => live.items(i + 1), live)].flat());
+    const problems = live.errors.map((e, i) => e && h("p", { class: "problem" },
+      `Cannot watch ${all[i]}: ${e.message || e.reason || "error"}`)).filter(Boolean);
+    main.replaceChildren(...problems, ...[render((i) => live.items(i + 1), live)].flat());
   });
   state.live = live;
   main.replaceChildren(h("p", { class: "muted" }, "Loading…"));
@@ -203,22 +206,66 @@ function nodeReady(n) {
   return c ? (c.status === "True" ? "Ready" : "NotReady") : "Unknown";
 }
 
+/** A quantity as a number: CPU in cores ("250m" -> 0.25), memory in bytes ("64Mi" -> 67108864). */
+function quantity(q) {
+  if (q === undefined || q === null) return 0;
+  const m = String(q).match(/^([0-9.]+(?:[eE][-+]?[0-9]+)?)([a-zA-Z]*)$/);
+  if (!m) return 0;
+  const units = { "": 1, m: 1e-3, k: 1e3, M: 1e6, G: 1e9, T: 1e12, P: 1e15, Ki: 2 ** 10, Mi: 2 ** 20, Gi: 2 ** 30,
+    Ti: 2 ** 40, Pi: 2 ** 50 };
+  return parseFloat(m[1]) * (units[m[2]] ?? 1);
+}
+
+function bytes(n) {
+  for (const [unit, size] of [["Gi", 2 ** 30], ["Mi", 2 ** 20], ["Ki", 2 ** 10]]) {
+    if (n >= size) return `${+(n / size).toFixed(1)}${unit}`;
+  }
+  return `${n}`;
+}
+
+function cores(n) { return n < 1 && n > 0 ? `${Math.round(n * 1000)}m` : `${+n.toFixed(2)}`; }
+
+function percent(part, whole) { return whole > 0 ? ` (${Math.round((100 * part) / whole)}%)` : ""; }
+
+/** What the pods placed on each node request, as `kubectl describe node` sums it (running pods only). */
+function requestsByNode(pods) {
+  const out = {};
+  for (const p of pods) {
+    const node = p.spec?.nodeName;
+    if (!node || p.status?.phase === "Succeeded" || p.status?.phase === "Failed") continue;
+    const r = out[node] || (out[node] = { cpu: 0, memory: 0, pods: 0 });
+    r.pods += 1;
+    for (const c of p.spec?.containers || []) {
+      r.cpu += quantity(c.resources?.requests?.cpu);
+      r.memory += quantity(c.resources?.requests?.memory);
+    }
+  }
+  return out;
+}
+
 function overview() {
   const ns = namespace();
-  livePage([kpath("Node"), kpath("Pod", ns), kpath("Event", ns)], (items) => {
-    const [nodes, pods, events] = [items(0), items(1), items(2)];
+  // Pods of every namespace are watched: a node's load does not depend on the namespace shown.
+  livePage([kpath("Node"), kpath("Pod", ""), kpath("Event", ns)], (items) => {
+    const [nodes, allPods, events] = [items(0), items(1), items(2)];
+    const pods = ns ? allPods.filter((p) => p.metadata.namespace === ns) : allPods;
     const phases = { Running: 0, Pending: 0, Succeeded: 0, Failed: 0, Unknown: 0 };
     for (const p of pods) phases[p.status?.phase || "Pending"] = (phases[p.status?.phase || "Pending"] || 0) + 1;
     const cards = h("div", { class: "cards", id: "pod-phases" }, Object.entries(phases).map(([k, v]) =>
       h("div", { class: "card", "data-phase": k }, h("div", { class: "n" }, v), h("div", { class: "l" }, `${k} pods`))));
-    const perNode = {};
-    for (const p of pods) if (p.spec?.nodeName) perNode[p.spec.nodeName] = (perNode[p.spec.nodeName] || 0) + 1;
+    const load = requestsByNode(allPods);
     const nodeRows = nodes.map((n) => {
       const cap = n.status?.capacity || {}, alloc = n.status?.allocatable || {};
+      const used = load[n.metadata.name] || { cpu: 0, memory: 0, pods: 0 };
       const ready = nodeReady(n);
+      const cpuAlloc = quantity(alloc.cpu), memAlloc = quantity(alloc.memory), podsAlloc = quantity(alloc.pods);
+      const cell = (main, sub) => [main, h("div", { class: "sub" }, sub)];
       return { name: n.metadata.name, cells: [detailLink("Node", "", n.metadata.name), badge(ready, phaseTone(ready)),
-        `${alloc.cpu ?? "?"} / ${cap.cpu ?? "?"}`, `${alloc.memory ?? "?"} / ${cap.memory ?? "?"}`,
-        `${perNode[n.metadata.name] || 0} / ${alloc.pods ?? cap.pods ?? "?"}`, age(n.metadata.creationTimestamp)] };
+        cell(`${cores(used.cpu)} / ${cores(cpuAlloc)}${percent(used.cpu, cpuAlloc)}`, `capacity ${cap.cpu ?? "?"}`),
+        cell(`${bytes(used.memory)} / ${bytes(memAlloc)}${percent(used.memory, memAlloc)}`,
+          `capacity ${bytes(quantity(cap.memory))}`),
+        cell(`${used.pods} / ${alloc.pods ?? "?"}${percent(used.pods, podsAlloc)}`, `capacity ${cap.pods ?? "?"}`),
+        age(n.metadata.creationTimestamp)] };
     });
     const warnings = events.filter((e) => e.type === "Warning")
       .sort((a, b) => Date.parse(evTime(b)) - Date.parse(evTime(a))).slice(0, 20);
@@ -229,7 +276,8 @@ function overview() {
     return [
       h("h2", {}, "Pods by phase", ns ? ` in ${ns}` : " in all namespaces"), cards,
       panel(`Nodes (${nodes.length})`, table("nodes", [{ title: "Name" }, { title: "Status" },
-        { title: "CPU alloc / cap" }, { title: "Memory alloc / cap" }, { title: "Pods / max" },
+        { title: "CPU requested / allocatable" }, { title: "Memory requested / allocatable" },
+        { title: "Pods / allocatable" },
         { title: "Age", cls: "hide-sm" }], nodeRows, "No nodes have joined.")),
       panel("Recent warning events", table("warnings", [{ title: "Age" }, { title: "Object" }, { title: "Reason" },
         { title: "Message", cls: "wrap" }, { title: "Count", cls: "hide-sm" }], eventRows, "No warnings.")),
@@ -628,6 +676,7 @@ function dialog(title, fields) {
 
 function route() {
   stopPage();
+  document.getElementById("flash").hidden = true;
   const hash = decodeURIComponent(location.hash.replace(/^#/, "")) || "/overview";
   const [, page, ...rest] = hash.split("/");
   for (const a of document.querySelectorAll("header nav a")) a.classList.toggle("active", a.dataset.page === page);

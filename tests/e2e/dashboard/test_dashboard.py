@@ -34,6 +34,7 @@ spec:
       containers:
       - name: main
         image: busybox
+        resources: {requests: {cpu: 50m, memory: 16Mi}}
         command: ["sh", "-c", "echo hello-from-dashboard-test; i=0; while true; do echo tick-$i; i=$((i+1)); sleep 1;
                  done"]
 """
@@ -123,7 +124,6 @@ def test_overview_lists_the_node_and_pods_by_phase(cluster: Cluster, dashboard: 
     assert " / " in row  # allocatable / capacity
     phases = browser.find_elements(By.CSS_SELECTOR, "#pod-phases .card")
     assert [p.get_attribute("data-phase") for p in phases] == ["Running", "Pending", "Succeeded", "Failed", "Unknown"]
-    screenshot(browser, "overview")
 
 
 def test_unauthorised_requests_are_refused(dashboard: Dashboard, browser: Any) -> None:
@@ -183,6 +183,12 @@ def test_a_deployment_appears_live_and_scales_from_the_page(cluster: Cluster, da
     assert len(web_pods(cluster)) == 3
     assert browser.execute_script("return window.__sameDocument === true;"), "the page reloaded"
     screenshot(browser, "workloads")
+    go(browser, dashboard, "overview")
+    wait_until(lambda: "150m" in rows(browser, "nodes").get(cluster.node, ""),
+               "the three pods' CPU requests summed on the node")
+    screenshot(browser, "overview")
+    go(browser, dashboard, "workloads")
+    wait_until(lambda: "3/3" in rows(browser, "deployments").get("web", ""), "the workloads page again")
     browser.set_window_size(390, 844)  # a phone
     screenshot(browser, "workloads-phone")
     browser.set_window_size(1280, 900)
