@@ -21,7 +21,7 @@ class Command(NamedTuple):
 COMMANDS: dict[str, Command] = {
     "version": Command("kubelite.cli.version", "Show the kubelite version"),
     "apiserver": Command("kubelite.cli.apiserver", "Run the Kubernetes API server in the foreground"),
-    "server": Command("kubelite.cli.server", "Run the control plane (API server, controllers, scheduler) in the foreground"),
+    "server": Command("kubelite.cli.server", "Run the control plane (API server, controllers, scheduler)"),
     "up": Command("kubelite.cli.up", "Start a single-node cluster on this machine"),
     "down": Command("kubelite.cli.down", "Stop the single-node cluster (its state is kept)"),
     "status": Command("kubelite.cli.status", "Show whether the single-node cluster runs"),
