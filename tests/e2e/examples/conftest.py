@@ -115,11 +115,14 @@ class Cluster:
     def kubelite(self, *args: str, check: bool = True, timeout: float = 300) -> subprocess.CompletedProcess[str]:
         return self.engine.kubelite(*args, home=self.home, check=check, timeout=timeout)
 
+    def kubectl_env(self) -> dict[str, str]:
+        """The environment plain ``kubectl`` runs in: the test's HOME, so ``~/.kube/config`` is ours."""
+        return {k: v for k, v in os.environ.items() if k != "KUBECONFIG"} | {"HOME": str(self.home)}
+
     def kubectl(self, *args: str, check: bool = True, input: str | None = None,
                 timeout: float = 120) -> subprocess.CompletedProcess[str]:
-        env = {k: v for k, v in os.environ.items() if k != "KUBECONFIG"} | {"HOME": str(self.home)}
         result = subprocess.run([KUBECTL, *args], capture_output=True, text=True, input=input, timeout=timeout,
-                                env=env, check=False, cwd=self.home)
+                                env=self.kubectl_env(), check=False, cwd=self.home)
         if check and result.returncode != 0:
             raise AssertionError(f"kubectl {' '.join(args)} -> {result.returncode}\n{result.stdout}\n"
                                  f"{result.stderr}\n{self.logs()}")

@@ -1,13 +1,16 @@
 """examples/docker-demo (seed 002) as its README says, with kubectl 1.32 on ``kubelite up``: a pod from
-YAML answering on its IP, exposed on a NodePort that ``kubelite service --url`` prints, three copies
-under an RC, and a Deployment whose pods serve v2 after ``set image`` and v1 again after ``rollout undo``.
+YAML answering on its IP and through ``kubectl port-forward``, exposed on a NodePort that ``kubelite
+service --url`` prints, three copies under an RC, and a Deployment whose pods serve v2 after ``set
+image`` and v1 again after ``rollout undo``.
 """
 
 from __future__ import annotations
 
+import subprocess
+
 import pytest
 
-from tests.e2e.examples.conftest import EXAMPLES, Cluster, http_get
+from tests.e2e.examples.conftest import EXAMPLES, KUBECTL, Cluster, free_port, http_get
 
 pytestmark = pytest.mark.e2e
 
@@ -41,6 +44,20 @@ def test_docker_demo_walkthrough(cluster: Cluster) -> None:
     assert cluster.kubectl("create", "-f", str(HERE / "pod.yaml")).stdout.strip() == "pod/my-pod created"
     cluster.wait("my-pod serving v1 on its IP", lambda: served(cluster, "app=webserver", 1, "v1"))
     assert "app=webserver" in cluster.kubectl("describe", "pod", "my-pod").stdout
+
+    # 3. kubectl port-forward (on a free local port rather than the README's 8081).
+    local = free_port()
+    log = cluster.home / "port-forward.log"
+    with log.open("wb") as out:
+        forward = subprocess.Popen([KUBECTL, "port-forward", "my-pod", f"{local}:3000"], stdout=out,
+                                   stderr=subprocess.STDOUT, env=cluster.kubectl_env(), cwd=cluster.home)
+    try:
+        cluster.wait("kubectl port-forward listening",
+                     lambda: forward.poll() is None and "Forwarding from 127.0.0.1" in log.read_text(), within=60)
+        assert http_get(f"http://127.0.0.1:{local}/") == "Hello World! docker-demo v1 on my-pod\n"
+    finally:
+        forward.terminate()
+        forward.wait(timeout=30)
 
     # 4. NodePort, and the URL kubelite service prints (minikube service --url).
     cluster.kubectl("expose", "pod", "my-pod", "--type=NodePort", "--name=my-pod-service")
