@@ -37,7 +37,7 @@ from aiohttp import web
 from kubelite.kubelet.attach import attach_handler
 from kubelite.kubelet.portforward import handle_port_forward
 from kubelite.kubelet.runtimecalls import RuntimeCalls
-from kubelite.kubelet.spdyexec import SPDY, handle_spdy_exec
+from kubelite.kubelet.spdyexec import SPDY, handle_spdy_attach, handle_spdy_exec
 from kubelite.kubelet.streaming import handle_exec
 from kubelite.runtime.cri import CONTAINER_RUNNING, ContainerStatus
 from kubelite.runtime.monitor import LogLine, join_partials, parse_cri_line, read_log, render
@@ -114,6 +114,7 @@ class KubeletServer:
         self.calls = calls
         self.ready = asyncio.Event()
         self.port = config.port
+        self._attach_websocket = attach_handler(calls)
 
     def app(self) -> web.Application:
         app = web.Application(middlewares=[self._auth])
@@ -122,7 +123,7 @@ class KubeletServer:
         app.router.add_route("*", "/exec/{namespace}/{pod}/{container}", self._exec)
         for prefix in ("/portforward", "/portForward"):  # the API server's spelling and the real kubelet's
             app.router.add_route("*", prefix + "/{namespace}/{pod}", self._port_forward)
-        app.router.add_route("*", "/attach/{namespace}/{pod}/{container}", attach_handler(self.calls))
+        app.router.add_route("*", "/attach/{namespace}/{pod}/{container}", self._attach)
         return app
 
     def _ssl(self) -> ssl.SSLContext:
@@ -151,6 +152,11 @@ class KubeletServer:
         if wants_upgrade(request, SPDY):  # kubectl <= 1.29, or a newer one when its WebSocket failed
             return await handle_spdy_exec(request, self.calls)
         return await handle_exec(request, self.calls)
+
+    async def _attach(self, request: web.Request) -> web.StreamResponse:
+        if wants_upgrade(request, SPDY):
+            return await handle_spdy_attach(request, self.calls)
+        return await self._attach_websocket(request)
 
     async def _port_forward(self, request: web.Request) -> web.StreamResponse:
         return await handle_port_forward(request, self.calls)

@@ -1,4 +1,4 @@
-"""``kubectl exec`` (and attach) over SPDY/3.1: what kubectl <= 1.29 speaks, and newer ones when told to
+"""``kubectl exec`` and ``kubectl attach`` over SPDY/3.1: what kubectl <= 1.29 speaks, and newer ones when told to
 (``KUBECTL_REMOTE_COMMAND_WEBSOCKETS=false``) or when the WebSocket upgrade fails.
 
 The request is ``POST /exec/...`` with ``Connection: Upgrade``, ``Upgrade: SPDY/3.1`` and one
@@ -22,6 +22,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 
 from aiohttp import web
 
+from kubelite.kubelet.attach import attach_request, open_attach, run_attach
 from kubelite.kubelet.runtimecalls import RuntimeCalls
 from kubelite.kubelet.spdysession import RawBytes, Session, Stream
 from kubelite.kubelet.streaming import (
@@ -98,23 +99,24 @@ class SpdyChannels:
             await stream.write(data)
 
     async def incoming(self) -> AsyncIterator[tuple[int, bytes]]:
+        """Input until the client goes away (as with the WebSocket: stdin's end is a CLOSE item, and an
+        attach session goes on after it)."""
         queue: asyncio.Queue[tuple[int, bytes] | None] = asyncio.Queue()
-        readers = []
+        tasks = [asyncio.create_task(self._until_gone(queue))]
         if (stdin := self.streams.get("stdin")) is not None:
-            readers.append(asyncio.create_task(_read_stdin(stdin, queue.put_nowait)))
+            tasks.append(asyncio.create_task(_read_stdin(stdin, queue.put_nowait)))
         if (resize := self.streams.get("resize")) is not None:
-            readers.append(asyncio.create_task(_read_resizes(resize, queue.put_nowait)))
+            tasks.append(asyncio.create_task(_read_resizes(resize, queue.put_nowait)))
         try:
-            remaining = len(readers)
-            while remaining:
-                item = await queue.get()
-                if item is None:
-                    remaining -= 1
-                else:
-                    yield item
+            while (item := await queue.get()) is not None:
+                yield item
         finally:
-            for task in readers:
+            for task in tasks:
                 task.cancel()
+
+    async def _until_gone(self, queue: asyncio.Queue[tuple[int, bytes] | None]) -> None:
+        await _until_closed(self.session)
+        queue.put_nowait(None)
 
     async def close(self) -> None:
         for name in ("stdout", "stderr", "error"):
@@ -135,31 +137,25 @@ async def _until_closed(session: Session) -> None:
         pass
 
 
-async def _read_stdin(stream: Stream, put: Callable[[tuple[int, bytes] | None], None]) -> None:
-    try:
-        while data := await stream.read():
-            put((STDIN, data))
-        put((CLOSE, bytes([STDIN])))
-    finally:
-        put(None)
+async def _read_stdin(stream: Stream, put: Callable[[tuple[int, bytes]], None]) -> None:
+    while data := await stream.read():
+        put((STDIN, data))
+    put((CLOSE, bytes([STDIN])))
 
 
-async def _read_resizes(stream: Stream, put: Callable[[tuple[int, bytes] | None], None]) -> None:
+async def _read_resizes(stream: Stream, put: Callable[[tuple[int, bytes]], None]) -> None:
     """Go's json.Encoder writes one object after another: split them however the bytes arrive."""
     decoder = json.JSONDecoder()
     buffer = ""
-    try:
-        while data := await stream.read():
-            buffer += data.decode(errors="replace")
-            while buffer.strip():
-                try:
-                    obj, end = decoder.raw_decode(buffer.lstrip())
-                except ValueError:
-                    break
-                buffer = buffer.lstrip()[end:]
-                put((RESIZE, json.dumps(obj).encode()))
-    finally:
-        put(None)
+    while data := await stream.read():
+        buffer += data.decode(errors="replace")
+        while buffer.strip():
+            try:
+                obj, end = decoder.raw_decode(buffer.lstrip())
+            except ValueError:
+                break
+            buffer = buffer.lstrip()[end:]
+            put((RESIZE, json.dumps(obj).encode()))
 
 
 async def serve_spdy(request: web.Request, supported: tuple[str, ...], wanted: set[str],
@@ -196,3 +192,21 @@ async def handle_spdy_exec(request: web.Request, calls: RuntimeCalls) -> web.Str
         await run_exec(channels, calls, cid, command, stdin=stdin, tty=tty)
 
     return await serve_spdy(request, EXEC_PROTOCOLS, wanted, run)
+
+
+async def handle_spdy_attach(request: web.Request, calls: RuntimeCalls) -> web.StreamResponse:
+    """``/attach/{namespace}/{pod}/{container}`` upgraded to SPDY/3.1: the container's own stdio
+    (:mod:`kubelite.kubelet.attach`) over the same streams as exec."""
+    stdin, stdout, stderr, tty = attach_request(request)
+    m = request.match_info
+    cid = await running_container(calls, m["namespace"], m["pod"], m["container"])
+    sock = await open_attach(calls, cid)
+
+    async def run(channels: SpdyChannels) -> None:
+        await run_attach(channels, calls, cid, sock, stdin=stdin, stdout=stdout, stderr=stderr, tty=tty)
+
+    try:
+        return await serve_spdy(request, EXEC_PROTOCOLS, expected_streams(stdin=stdin, stdout=stdout,
+                                                                          stderr=stderr, tty=tty), run)
+    finally:
+        sock.close()

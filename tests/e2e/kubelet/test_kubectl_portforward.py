@@ -171,3 +171,43 @@ def test_cp_both_ways_with_kubectl_129(cluster: Cluster, web: str, tmp_path: Pat
     out = _run(kubectl, {}, "cp", f"{web}:/w/index.html", str(dst))
     assert out.returncode == 0, out.stderr
     assert dst.read_text() == "hello-through-port-forward\n"
+
+
+CONSOLE = """
+apiVersion: v1
+kind: Pod
+metadata: {name: NAME}
+spec:
+  terminationGracePeriodSeconds: 1
+  containers:
+  - name: c
+    image: busybox
+    command: ["sh"]
+    stdin: true
+    tty: true
+"""
+
+
+@pytest.mark.parametrize(("binary", "extra"), [(K129, {}), (K132, SPDY_ONLY)], ids=["1.29", "1.32-spdy"])
+def test_attach_with_a_terminal_over_spdy(cluster: Cluster, binary: str, extra: dict[str, str]) -> None:
+    kubectl = _kubectl(cluster, binary)
+    name = "console-" + binary[-2:] + ("-spdy" if extra else "")
+    cluster.kubectl.run("apply", "-f", "-", input=CONSOLE.replace("NAME", name))
+    wait_for(cluster, f"the {name} pod Ready", lambda: ready(cluster, name))
+    master, slave = pty.openpty()
+    proc = subprocess.Popen([kubectl.binary, f"--cache-dir={kubectl.cache_dir}", "attach", "-it", name],
+                            stdin=slave, stdout=slave, stderr=slave, env=_env(kubectl, {**extra, "TERM": "xterm"}),
+                            start_new_session=True)
+    os.close(slave)
+    try:
+        _read_until(master, b"If you don't see a command prompt")
+        os.write(master, b"echo $((6*7))-attached\n")
+        _read_until(master, b"42-attached")
+        os.write(master, b"exit\n")
+        assert proc.wait(timeout=60) == 0
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait(timeout=30)
+        os.close(master)
+        cluster.kubectl.run("delete", "pod", name, "--wait=false", check=False)
