@@ -195,6 +195,9 @@ def start_monitor(
                 stdout=subprocess.DEVNULL,
                 stderr=err,
                 start_new_session=True,
+                # conmon also drops an ``oom`` file into its working directory on cgroup v1: keep it
+                # in the bundle rather than wherever the caller happens to stand.
+                cwd=paths.bundle,
             )
         os.close(wfd)
         wfd = -1
