@@ -5,6 +5,7 @@ kubeconfig's credentials; the browser logs in with the token in the printed URL.
 from __future__ import annotations
 
 import argparse
+from typing import Any
 
 from kubelite.cli.errors import CLIError
 
@@ -46,6 +47,7 @@ def run(args: argparse.Namespace) -> int:
 
     async def main() -> None:
         async with client:
+            await _check_reachable(client)
             await serve(config, client, on_ready=ready)
 
     try:
@@ -53,3 +55,21 @@ def run(args: argparse.Namespace) -> int:
     except OSError as err:
         raise CLIError(f"cannot serve on {args.address}:{args.port}: {err.strerror or err}") from None
     return 0
+
+
+async def _check_reachable(client: Any) -> None:
+    """Say at once when the API server does not answer; the dashboard still serves (the cluster may be
+    starting) and its pages show the failure until it answers."""
+    import asyncio
+    import sys
+
+    from kubelite.client.errors import ApiError, TransportError
+
+    try:
+        # The client retries a refused connection for a while; the first seconds tell enough.
+        await asyncio.wait_for(client.request("GET", "/version", request_timeout=5), 5)
+    except TimeoutError:
+        print(f"warning: the API server at {client.config.server} does not answer yet", file=sys.stderr, flush=True)
+    except (ApiError, TransportError) as err:
+        print(f"warning: the API server at {client.config.server} does not answer yet: {err}", file=sys.stderr,
+              flush=True)
