@@ -267,6 +267,12 @@ def test_create_from_yaml_and_the_services_page(cluster: Cluster, dashboard: Das
                                                                    '#services tr[data-name="web"] a.open')]
     assert any(link.endswith(f":{node_port}/") for link in links), links
     screenshot(browser, "services")
+    # Deleted from the page (after confirming), and gone from the live list.
+    click(browser, '#services tr[data-name="web"] button.delete')
+    click(browser, "#dialog-ok")
+    wait_until(lambda: "web" not in rows(browser, "services"), "the deleted service to leave the list")
+    wait_until(lambda: not cluster.kubectl.run("get", "service", "web", "--ignore-not-found").stdout.strip(),
+               "the service deleted in the cluster")
     # A bad manifest is one clear error, not a trace.
     go(browser, dashboard, "create")
     wait_until(lambda: browser.find_elements(By.ID, "manifest"), "the create page")
@@ -288,3 +294,28 @@ def test_detail_shows_conditions_events_owners_and_yaml(cluster: Cluster, dashbo
     click(browser, '#summary a.obj-link[href*="/replicasets/web-"]')
     wait_until(lambda: "/replicasets/web-" in browser.current_url, "the owner's detail page")
     wait_until(lambda: "kind: ReplicaSet" in text_of(browser, "yaml"), "the ReplicaSet's YAML")
+
+
+def test_the_namespace_selector_filters_every_list(cluster: Cluster, dashboard: Dashboard, browser: Any) -> None:
+    cluster.kubectl.run("create", "namespace", "team-a")
+    cluster.kubectl.run("apply", "-n", "team-a", "-f", "-", input=WEB.replace("replicas: 1", "replicas: 0")
+                        .replace("name: web, namespace: default", "name: quiet"))
+    login(browser, dashboard)
+    go(browser, dashboard, "workloads")
+
+    def choose(value: str) -> None:
+        from selenium.webdriver.support.ui import Select
+
+        wait_until(lambda: browser.find_elements(By.CSS_SELECTOR, f'#namespace option[value="{value}"]'),
+                   f"namespace {value or 'all'} offered in the selector")
+        Select(browser.find_element(By.ID, "namespace")).select_by_value(value)
+
+    choose("team-a")
+    wait_until(lambda: set(rows(browser, "deployments")) == {"quiet"}, "only team-a's deployment")
+    choose("")
+    both = wait_until(lambda: {"quiet", "web"} <= set(rows(browser, "deployments")) and rows(browser, "deployments"),
+                      "the deployments of every namespace")
+    assert "team-a" in both["quiet"] and "default" in both["web"]  # a namespace column when all are shown
+    choose("default")
+    wait_until(lambda: "quiet" not in rows(browser, "deployments") and "web" in rows(browser, "deployments"),
+               "default's deployments again")
