@@ -226,6 +226,28 @@ def test_attach_to_a_tty_container_keeps_its_shell(cluster: Cluster, kubectl: Ku
     kubectl.run("delete", "pod", "console", "--wait=false")
 
 
+def test_attach_without_a_terminal_streams_stdout_and_stderr(kubectl: Kubectl, shell: str) -> None:
+    env = dict(os.environ, KUBECONFIG=str(kubectl.server.kubeconfig))
+    attached = subprocess.Popen([kubectl.binary, f"--cache-dir={kubectl.cache_dir}", "attach", shell],
+                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env)
+    try:
+        assert attached.stderr is not None
+        # Output only reaches sessions already attached, so write until one line arrives.
+        deadline = time.monotonic() + 60
+        while not select.select([attached.stdout], [], [], 1)[0]:
+            assert time.monotonic() < deadline and attached.poll() is None, "kubectl attach showed nothing"
+            kubectl.run("exec", shell, "--", "sh", "-c", "echo to-out > /proc/1/fd/1; echo to-err > /proc/1/fd/2")
+        assert _read_until(attached, b"to-out\n").endswith(b"to-out\n")
+        err_seen = b""
+        while b"to-err\n" not in err_seen:
+            assert time.monotonic() < deadline, f"no stderr line; saw {err_seen!r}"
+            if select.select([attached.stderr], [], [], 1)[0]:
+                err_seen += os.read(attached.stderr.fileno(), 4096)
+    finally:
+        attached.kill()
+        attached.wait(timeout=30)
+
+
 # ---------------------------------------------------------------------------------------------- cp
 
 
