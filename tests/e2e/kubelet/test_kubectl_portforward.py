@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
+import hashlib
 import os
 import pty
 import select
@@ -38,7 +39,8 @@ spec:
   containers:
   - name: httpd
     image: busybox
-    command: ["sh", "-c", "mkdir -p /w; echo hello-through-port-forward > /w/index.html; exec httpd -f -p 80 -h /w"]
+    command: ["sh", "-c", "mkdir -p /w; echo hello-through-port-forward > /w/index.html;
+                          head -c 3000000 /dev/urandom > /w/big; exec httpd -f -p 80 -h /w"]
 """
 
 
@@ -96,9 +98,13 @@ def port_forward(kubectl: Kubectl, extra: dict[str, str], *mappings: str) -> Ite
         proc.wait(timeout=30)
 
 
-def _get(port: int) -> str:
-    with urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=30) as resp:
-        return str(resp.read().decode())
+def _get(port: int, path: str = "/") -> str:
+    return _fetch(port, path).decode()
+
+
+def _fetch(port: int, path: str) -> bytes:
+    with urllib.request.urlopen(f"http://127.0.0.1:{port}{path}", timeout=60) as resp:
+        return bytes(resp.read())
 
 
 @pytest.mark.parametrize(("binary", "extra"), [(K132, {}), (K132, SPDY_ONLY), (K129, {})],
@@ -113,6 +119,10 @@ def test_port_forward_reaches_the_pods_loopback(cluster: Cluster, web: str, bina
         assert _get(local) == "hello-through-port-forward\n"
         with ThreadPoolExecutor(4) as pool:
             assert list(pool.map(lambda _: _get(local), range(4))) == ["hello-through-port-forward\n"] * 4
+        # Megabytes, far past SPDY's initial 64 KB window: neither side waits for WINDOW_UPDATEs.
+        big = _fetch(local, "/big")
+        digest = _run(kubectl, extra, "exec", web, "--", "md5sum", "/w/big").stdout.split()[0]
+        assert len(big) == 3_000_000 and hashlib.md5(big).hexdigest() == digest
         assert proc.poll() is None
 
 
