@@ -101,8 +101,11 @@ def web_pods(cluster: Cluster) -> list[dict[str, Any]]:
 
 
 def ready_web_pod(cluster: Cluster) -> str:
-    """Apply the web deployment if needed and return the name of one of its Running, Ready pods."""
-    cluster.kubectl.run("apply", "-f", "-", input=WEB)
+    """Apply the web deployment if needed, let any rollout finish (so the pod stays), and return the name
+    of one of its Running, Ready pods."""
+    if not cluster.kubectl.run("get", "deployment", "web", "--ignore-not-found").stdout.strip():
+        cluster.kubectl.run("apply", "-f", "-", input=WEB)
+    cluster.kubectl.run("rollout", "status", "deployment/web", "--timeout=120s", timeout=150)
 
     def ready() -> str | None:
         for p in web_pods(cluster):
@@ -288,12 +291,18 @@ def test_detail_shows_conditions_events_owners_and_yaml(cluster: Cluster, dashbo
     go(browser, dashboard, "detail/apis/apps/v1/namespaces/default/deployments/web")
     wait_until(lambda: "Available" in rows(browser, "conditions"), "the deployment's Available condition")
     wait_until(lambda: "kind: Deployment" in text_of(browser, "yaml"), "the deployment's YAML")
+    assert "busybox" in text_of(browser, "summary") and "app=web" in text_of(browser, "summary")
     wait_until(lambda: rows(browser, "events"), "the deployment's events (ScalingReplicaSet)")
+    wait_until(lambda: any(n.startswith("web-") for n in rows(browser, "children")), "the deployment's replica sets")
+    browser.set_window_size(1280, 1700)  # the whole page: children and YAML too
     screenshot(browser, "detail")
+    browser.set_window_size(1280, 900)
     go(browser, dashboard, f"detail/api/v1/namespaces/default/pods/{pod}")
+    wait_until(lambda: "running" in rows(browser, "containers").get("main", ""), "the pod's running container")
     click(browser, '#summary a.obj-link[href*="/replicasets/web-"]')
     wait_until(lambda: "/replicasets/web-" in browser.current_url, "the owner's detail page")
     wait_until(lambda: "kind: ReplicaSet" in text_of(browser, "yaml"), "the ReplicaSet's YAML")
+    wait_until(lambda: pod in rows(browser, "children"), "the ReplicaSet's pods, the one we came from among them")
 
 
 def test_the_namespace_selector_filters_every_list(cluster: Cluster, dashboard: Dashboard, browser: Any) -> None:
