@@ -1,7 +1,7 @@
-"""Issue 7's SPDY side through the API server with real kubectl: ``port-forward`` with kubectl 1.32
-(SPDY tunnelled in a WebSocket), 1.32 forced to plain SPDY and 1.29 (plain SPDY only), and ``exec``
-(``-i``, exit codes, a terminal) and ``cp`` with kubectl 1.29 and with 1.32 told to use SPDY
-(``KUBECTL_REMOTE_COMMAND_WEBSOCKETS=false``).
+"""Issue 7's SPDY side through the API server with real kubectl: ``port-forward`` with kubectl 1.32 and
+1.31 (SPDY tunnelled in a WebSocket), 1.32 forced to plain SPDY, 1.30 and 1.29 (plain SPDY only);
+``exec`` (``-i``, exit codes, a terminal) with kubectl 1.29, 1.28 (channel protocol v4) and 1.32 told to
+use SPDY (``KUBECTL_REMOTE_COMMAND_WEBSOCKETS=false``); ``attach -it`` and ``cp`` over SPDY.
 
 The pod serves HTTP with busybox httpd on port 80 of its own network namespace; port-forward reaches it
 on the pod's loopback. The API server relays each upgraded connection byte for byte to the kubelet."""
@@ -29,6 +29,7 @@ from tests.e2e.kubelet.conftest import Cluster, ready, wait_for
 pytestmark = pytest.mark.e2e
 
 K132, K129 = str(KUBECTL_DIR / "kubectl.1.32"), str(KUBECTL_DIR / "kubectl.1.29")
+K131, K130, K128 = (str(KUBECTL_DIR / f"kubectl.1.{minor}") for minor in (31, 30, 28))
 SPDY_ONLY = {"KUBECTL_REMOTE_COMMAND_WEBSOCKETS": "false", "KUBECTL_PORT_FORWARD_WEBSOCKETS": "false"}
 WEB = """
 apiVersion: v1
@@ -107,8 +108,8 @@ def _fetch(port: int, path: str) -> bytes:
         return bytes(resp.read())
 
 
-@pytest.mark.parametrize(("binary", "extra"), [(K132, {}), (K132, SPDY_ONLY), (K129, {})],
-                         ids=["1.32-websocket", "1.32-spdy", "1.29-spdy"])
+@pytest.mark.parametrize(("binary", "extra"), [(K132, {}), (K132, SPDY_ONLY), (K131, {}), (K130, {}), (K129, {})],
+                         ids=["1.32-websocket", "1.32-spdy", "1.31-websocket", "1.30-spdy", "1.29-spdy"])
 def test_port_forward_reaches_the_pods_loopback(cluster: Cluster, web: str, binary: str,
                                                 extra: dict[str, str]) -> None:
     kubectl = _kubectl(cluster, binary)
@@ -137,7 +138,8 @@ def test_port_forward_to_a_closed_port_reports_the_error(cluster: Cluster, web: 
         assert b"error forwarding port 81 to pod default/pf-web" in seen
 
 
-@pytest.mark.parametrize(("binary", "extra"), [(K129, {}), (K132, SPDY_ONLY)], ids=["1.29", "1.32-spdy"])
+@pytest.mark.parametrize(("binary", "extra"), [(K129, {}), (K128, {}), (K132, SPDY_ONLY)],
+                         ids=["1.29", "1.28-v4", "1.32-spdy"])
 def test_exec_over_spdy(cluster: Cluster, web: str, binary: str, extra: dict[str, str]) -> None:
     kubectl = _kubectl(cluster, binary)
     out = _run(kubectl, extra, "exec", web, "--", "sh", "-c", "echo out; echo err >&2; exit 3")
