@@ -35,6 +35,13 @@ def kubectl(cluster: Cluster) -> Kubectl:
     return dataclasses.replace(cluster.kubectl, binary=KUBECTL)
 
 
+@pytest.fixture(params=["1.32", "1.29"])
+def any_kubectl(request: pytest.FixtureRequest, cluster: Cluster) -> Kubectl:
+    """kubectl 1.32 (WebSocket channels) and 1.29 (SPDY/3.1 only): both reach the kubelet through the
+    same byte relay."""
+    return dataclasses.replace(cluster.kubectl, binary=str(KUBECTL_DIR / f"kubectl.{request.param}"))
+
+
 def _pod(name: str, command: str, *, extra: str = "", container: str = "c") -> str:
     return f"""
 apiVersion: v1
@@ -180,7 +187,8 @@ def test_logs_previous_after_a_restart(cluster: Cluster, kubectl: Kubectl) -> No
 # ---------------------------------------------------------------------------------------------- exec
 
 
-def test_exec_propagates_exit_code_and_streams(kubectl: Kubectl, shell: str) -> None:
+def test_exec_propagates_exit_code_and_streams(any_kubectl: Kubectl, shell: str) -> None:
+    kubectl = any_kubectl
     out = kubectl.run("exec", shell, "--", "sh", "-c", "echo out; echo err >&2; exit 3", check=False)
     assert out.returncode == 3, out
     assert out.stdout == "out\n"
@@ -206,24 +214,25 @@ def test_exec_it_runs_a_shell_on_a_real_terminal(kubectl: Kubectl, shell: str) -
 # ---------------------------------------------------------------------------------------------- attach
 
 
-def test_attach_to_a_tty_container_keeps_its_shell(cluster: Cluster, kubectl: Kubectl) -> None:
-    pod = _pod("console", "exec sh", extra="    stdin: true\n    tty: true\n")
+def test_attach_to_a_tty_container_keeps_its_shell(cluster: Cluster, any_kubectl: Kubectl) -> None:
+    kubectl, name = any_kubectl, "console-" + any_kubectl.binary.rsplit(".", 1)[-1]
+    pod = _pod(name, "exec sh", extra="    stdin: true\n    tty: true\n")
     kubectl.run("apply", "-f", "-", input=pod)
-    wait_for(cluster, "the console pod Ready", lambda: ready(cluster, "console"))
-    with terminal(kubectl, "attach", "-it", "console") as term:
+    wait_for(cluster, "the console pod Ready", lambda: ready(cluster, name))
+    with terminal(kubectl, "attach", "-it", name) as term:
         term.expect(rb"If you don't see a command prompt")
         term.type(b"echo $((6*7))\n")
         term.expect(rb"\r\n42\r\n")
     # The session ended from our side only: the shell (stdinOnce unset) waits for the next one.
-    with terminal(kubectl, "attach", "-it", "console") as term:
+    with terminal(kubectl, "attach", "-it", name) as term:
         term.expect(rb"If you don't see a command prompt")
         term.type(b"echo again-$((1+1))\n")
         term.expect(rb"\r\nagain-2\r\n")
         term.type(b"exit\n")
         assert term.wait() == 0
-    status = (get_pod(cluster, "console") or {})["status"]["containerStatuses"][0]
+    status = (get_pod(cluster, name) or {})["status"]["containerStatuses"][0]
     assert status["restartCount"] in (0, 1), status  # the exit above may already have been seen
-    kubectl.run("delete", "pod", "console", "--wait=false")
+    kubectl.run("delete", "pod", name, "--wait=false")
 
 
 def test_attach_without_a_terminal_streams_stdout_and_stderr(kubectl: Kubectl, shell: str) -> None:
@@ -264,16 +273,18 @@ def test_cp_both_ways(kubectl: Kubectl, shell: str, tmp_path: Path) -> None:
 # ---------------------------------------------------------------------------------------------- errors
 
 
-def test_wrong_container_and_unscheduled_pod_are_kubectl_errors(cluster: Cluster, kubectl: Kubectl,
+def test_wrong_container_and_unscheduled_pod_are_kubectl_errors(cluster: Cluster, any_kubectl: Kubectl,
                                                                 shell: str) -> None:
+    kubectl = any_kubectl
     out = kubectl.run("exec", shell, "-c", "nope", "--", "true", check=False)
     assert out.returncode != 0 and "container nope is not valid for pod shell" in out.stderr, out
     out = kubectl.run("logs", shell, "-c", "nope", check=False)
     assert out.returncode != 0 and "container nope is not valid for pod shell" in out.stderr, out
     # No scheduler serves this name, so the pod stays without a node.
-    kubectl.run("apply", "-f", "-", input=_pod("floating", "sleep 1000", extra="  schedulerName: nobody\n"))
-    out = kubectl.run("exec", "floating", "--", "true", check=False)
-    assert out.returncode != 0 and "pod floating does not have a host assigned" in out.stderr, out
-    assert kubectl.run("logs", "floating").stdout == ""  # kube answers an empty log for it
-    kubectl.run("delete", "pod", "floating", "--wait=false")
+    floating = "floating-" + kubectl.binary.rsplit(".", 1)[-1]
+    kubectl.run("apply", "-f", "-", input=_pod(floating, "sleep 1000", extra="  schedulerName: nobody\n"))
+    out = kubectl.run("exec", floating, "--", "true", check=False)
+    assert out.returncode != 0 and f"pod {floating} does not have a host assigned" in out.stderr, out
+    assert kubectl.run("logs", floating).stdout == ""  # kube answers an empty log for it
+    kubectl.run("delete", "pod", floating, "--wait=false")
 
