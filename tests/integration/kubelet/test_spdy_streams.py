@@ -125,10 +125,10 @@ async def client_session(transport: Any) -> AsyncIterator[Session]:
 
 
 async def read_all(stream: Stream) -> bytes:
-    out = b""
+    out = bytearray()
     while chunk := await asyncio.wait_for(stream.read(), WITHIN):
         out += chunk
-    return out
+    return bytes(out)
 
 
 def exec_path(command: list[str], **flags: bool) -> str:
