@@ -26,7 +26,7 @@ from kubelite.dashboard.paths import valid_name
 from kubelite.dashboard.proxy import CLIENT
 
 CHANNEL_PROTOCOL = "v4.channel.k8s.io"
-SHELLS = ("sh", "bash", "ash")
+IDLE_CHECK_SECONDS = 10.0
 
 
 def _pod_target(request: web.Request) -> tuple[str, str, str] | None:
@@ -52,7 +52,17 @@ async def logs(request: web.Request) -> web.StreamResponse:
                                            "X-Accel-Buffering": "no"})
         await resp.prepare(request)
         try:
-            async for chunk in upstream.content.iter_any():
+            while True:
+                try:
+                    chunk = await asyncio.wait_for(upstream.content.readany(), IDLE_CHECK_SECONDS)
+                except TimeoutError:
+                    # A quiet log: a browser that left would otherwise hold the upstream stream open
+                    # until the container writes again.
+                    if request.transport is None or request.transport.is_closing():
+                        break
+                    continue
+                if not chunk:
+                    break
                 await resp.write(chunk)
         except (ConnectionResetError, aiohttp.ClientPayloadError, aiohttp.ClientConnectionError):
             pass  # the browser left, or the log ended with the container
