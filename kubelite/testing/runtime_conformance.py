@@ -153,6 +153,23 @@ class RuntimeConformance:
         runtime.remove_container(cid)  # idempotent
         assert all(c.id != cid for c in runtime.list_containers())
 
+    def test_attach_socket_only_while_running(self, runtime: RuntimeService) -> None:
+        """A running container has an attach socket path; a stopped one is InvalidState, an unknown one
+        NotFound. (Bytes through conmon's socket: tests/e2e/kubelet.)"""
+        sid = _sandbox(runtime)
+        cid = runtime.create_container(sid, ContainerConfig(name="a", image="busybox", command=["sleep", "300"],
+                                                            stdin=True, tty=True))
+        runtime.start_container(cid)
+        assert isinstance(runtime.attach_socket(cid), str) and runtime.attach_socket(cid)
+        runtime.resize_tty(cid, 24, 80)
+        runtime.stop_container(cid, 0)
+        with pytest.raises(InvalidState):
+            runtime.attach_socket(cid)
+        with pytest.raises(NotFound):
+            runtime.attach_socket("f" * 64)
+        with pytest.raises(NotFound):
+            runtime.resize_tty("f" * 64, 24, 80)
+
     def test_list_filters_and_sandbox_removal_takes_its_containers(self, runtime: RuntimeService) -> None:
         s1, s2 = _sandbox(runtime, "one"), _sandbox(runtime, "two")
         c1 = runtime.create_container(
