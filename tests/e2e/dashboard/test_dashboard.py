@@ -118,9 +118,25 @@ def ready_web_pod(cluster: Cluster) -> str:
     return name
 
 
+WARNING = """
+apiVersion: v1
+kind: Event
+metadata: {name: probe-failed.1, namespace: default}
+involvedObject: {kind: Pod, name: flaky, namespace: default, apiVersion: v1}
+type: Warning
+reason: Unhealthy
+message: "Liveness probe failed: connection refused"
+source: {component: kubelet}
+count: 3
+"""
+
+
 def test_overview_lists_the_node_and_pods_by_phase(cluster: Cluster, dashboard: Dashboard, browser: Any) -> None:
     login(browser, dashboard)
     go(browser, dashboard, "overview")
+    cluster.kubectl.run("create", "-f", "-", input=WARNING)
+    warning = wait_until(lambda: rows(browser, "warnings").get("probe-failed.1"), "the warning event, live")
+    assert "pod/flaky" in warning and "Unhealthy" in warning and "Liveness probe failed" in warning
     wait_until(lambda: cluster.node in rows(browser, "nodes"), "the node in the overview", on_fail=cluster.logs)
     row = wait_until(lambda: "Ready" in rows(browser, "nodes").get(cluster.node, "") and
                      rows(browser, "nodes")[cluster.node], "the node Ready in the overview", on_fail=cluster.logs)
