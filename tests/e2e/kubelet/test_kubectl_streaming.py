@@ -61,6 +61,8 @@ def shell(cluster: Cluster, kubectl: Kubectl) -> Iterator[str]:
     """A running pod to exec into; its first lines are the log tests' material."""
     kubectl.run("apply", "-f", "-", input=_pod("shell", "echo one; echo two; echo three; exec sleep 100000"))
     wait_for(cluster, "the shell pod Ready", lambda: ready(cluster, "shell"))
+    # conmon writes the log a moment after the container runs: wait for it rather than race it.
+    wait_for(cluster, "the shell's first lines logged", lambda: kubectl.run("logs", "shell").stdout.count("\n") == 3)
     yield "shell"
     kubectl.run("delete", "pod", "shell", "--wait=false", check=False)
 
@@ -179,6 +181,7 @@ def test_logs_previous_after_a_restart(cluster: Cluster, kubectl: Kubectl) -> No
         return bool(pod and pod["status"]["containerStatuses"][0]["restartCount"] >= 1)
 
     wait_for(cluster, "the restarter pod restarted and Ready", restarted_and_ready, within=120)
+    wait_for(cluster, "the second run logged", lambda: kubectl.run("logs", "restarter").stdout != "")
     assert kubectl.run("logs", "restarter").stdout == "run-2\n"
     assert kubectl.run("logs", "restarter", "--previous").stdout == "run-1\n"
     kubectl.run("delete", "pod", "restarter", "--wait=false")
