@@ -180,8 +180,12 @@ async def _copy(sock: socket.socket, stream: Stream) -> None:
     loop = asyncio.get_running_loop()
 
     async def upstream() -> None:  # client -> pod
-        while data := await stream.read():
-            await loop.sock_sendall(sock, data)
+        try:
+            while data := await stream.read():
+                await loop.sock_sendall(sock, data)
+        except OSError:  # the pod stopped reading: drop the rest rather than stall the session
+            stream.discard()
+            return
         with contextlib.suppress(OSError):
             sock.shutdown(socket.SHUT_WR)
 
@@ -199,6 +203,7 @@ async def _copy(sock: socket.socket, stream: Stream) -> None:
             _done, pending = await asyncio.wait(pending | {reset}, return_when=asyncio.FIRST_COMPLETED)
             pending.discard(reset)
     finally:
+        stream.discard()  # done with this connection: whatever the client still sends goes nowhere
         for task in (up, down, reset):
             task.cancel()
             with contextlib.suppress(asyncio.CancelledError, OSError, ConnectionError):

@@ -119,6 +119,8 @@ class SpdyChannels:
         queue.put_nowait(None)
 
     async def close(self) -> None:
+        if (stdin := self.streams.get("stdin")) is not None:
+            stdin.discard()  # the command is over: input it did not read must not stall the connection
         for name in ("stdout", "stderr", "error"):
             if (stream := self.streams.get(name)) is not None:
                 await stream.close()

@@ -6,7 +6,9 @@ accepts every one (SYN_REPLY with no headers), and bytes flow as DATA frames unt
 :class:`Session` does that: :meth:`Session.accept` yields the streams the peer opened (already replied to
 when ``auto_reply``), :meth:`Session.open` opens one (the client side, used by our tests), PINGs are
 echoed, and the end of the transport ends every stream. Flow-control windows are not enforced in either
-direction: Kubernetes' Go implementation (spdystream) does not enforce them either.
+direction: Kubernetes' Go implementation (spdystream) does not enforce them either. Instead, when more than
+STREAM_BUFFER bytes of one stream wait to be read, the session stops reading the transport until they are
+(TCP's own window then slows the sender), so a fast uploader cannot fill our memory.
 
 The transport is anything with async ``read() -> bytes`` (``b""`` at the end), async ``write(bytes)``
 and ``close()``: the raw upgraded connection for plain SPDY, or WebSocket binary messages for
@@ -27,6 +29,7 @@ from kubelite.webio.upgrade import RawConnection
 
 log = logging.getLogger(__name__)
 CHUNK = 32 * 1024  # bytes per DATA frame we send
+STREAM_BUFFER = 1 << 20  # bytes received on one stream and not yet read before we stop reading the transport
 
 
 class ByteTransport(Protocol):
@@ -93,12 +96,19 @@ class Stream:
         self.reset = False
         self.aborted = asyncio.Event()  # set on RST from either side, or when the session ends
         self.replied = asyncio.Event()
+        self.buffered = 0
+        self.discarding = False
+        self.room = asyncio.Event()  # clear while more than STREAM_BUFFER bytes wait to be read
+        self.room.set()
 
     def _feed(self, data: bytes, fin: bool) -> None:
-        if self.remote_closed:
+        if self.remote_closed or self.discarding:
             return
         if data:
             self._chunks.put_nowait(data)
+            self.buffered += len(data)
+            if self.buffered > STREAM_BUFFER:
+                self.room.clear()
         if fin:
             self.remote_closed = True
             self._chunks.put_nowait(b"")
@@ -106,9 +116,20 @@ class Stream:
     def _abort(self) -> None:
         self.reset = True
         self.aborted.set()
+        self.room.set()
         self.local_closed = True
         self.replied.set()
         self._feed(b"", True)
+
+    def discard(self) -> None:
+        """We will not read this stream again: drop what waits and whatever still comes (so a peer still
+        sending cannot hold up the connection)."""
+        self.discarding = True
+        while not self._chunks.empty():
+            self._chunks.get_nowait()
+        self._chunks.put_nowait(b"")
+        self.buffered = 0
+        self.room.set()
 
     async def read(self) -> bytes:
         """The next bytes the peer sent; ``b""`` once it finished (FIN), reset the stream or went away."""
@@ -117,6 +138,9 @@ class Stream:
         data = await self._chunks.get()
         if not data:
             self._chunks.put_nowait(b"")  # later reads see the end too
+        self.buffered -= len(data)
+        if self.buffered <= STREAM_BUFFER:
+            self.room.set()
         return data
 
     async def write(self, data: bytes) -> None:
@@ -210,6 +234,7 @@ class Session:
                 await self.send(spdy.RstStream(frame.stream_id, spdy.INVALID_STREAM))
             else:
                 stream._feed(frame.data, frame.fin)
+                await stream.room.wait()  # backpressure: a reader that falls behind pauses the connection
         elif isinstance(frame, spdy.SynStream):
             if frame.stream_id in self.streams or self.goaway:
                 await self.send(spdy.RstStream(frame.stream_id, spdy.PROTOCOL_ERROR if not self.goaway

@@ -1,5 +1,6 @@
 """The asyncio SPDY session over an in-memory byte pipe (no sockets): stream opening and replies, data and
-half-closes both ways, PING echo by parity, resets, and what ends a session."""
+half-closes both ways, PING echo by parity, resets, what ends a session, and backpressure from a slow
+reader."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ from collections.abc import AsyncIterator
 import pytest
 
 from kubelite.kubelet import spdy
-from kubelite.kubelet.spdysession import Session
+from kubelite.kubelet.spdysession import STREAM_BUFFER, Session
 
 pytestmark = pytest.mark.unit
 WITHIN = 30.0
@@ -134,3 +135,52 @@ async def test_garbage_is_answered_with_goaway_and_ends_the_session() -> None:
     got = spdy.FrameCodec().feed(b"".join([client_end.inbox.get_nowait() for _ in range(client_end.inbox.qsize())]))
     assert got == [spdy.GoAway(0, spdy.PROTOCOL_ERROR)]
     assert await server.accept() is None
+
+
+async def test_a_reader_that_falls_behind_pauses_the_connection() -> None:
+    client_end, server_end = pipes()
+    codec = spdy.FrameCodec()
+    async with running(Session(server_end)) as server:
+        await client_end.write(codec.encode(spdy.SynStream(1, {"streamtype": "stdin"})))
+        stream = await asyncio.wait_for(server.accept(), WITHIN)
+        assert stream is not None
+        chunk = b"x" * 30_000
+        wire = b"".join(codec.encode(spdy.DataFrame(1, chunk)) for _ in range(70))  # ~2 MB, nobody reading
+        await client_end.write(wire + codec.encode(spdy.Ping(5)))
+        steps = 0
+        while stream.room.is_set():  # scheduling steps, not time: the session reads until the buffer is full
+            await asyncio.sleep(0)
+            steps += 1
+            assert steps < 100_000
+        for _ in range(200):  # every chance to read further, which it must not take
+            await asyncio.sleep(0)
+        assert STREAM_BUFFER < stream.buffered <= STREAM_BUFFER + len(chunk)
+        assert server_end.inbox.qsize() > 0  # the rest, and the PING, still wait in the pipe
+        got = bytearray()
+        while len(got) < 70 * len(chunk):  # reading lets the session go on
+            got += await asyncio.wait_for(stream.read(), WITHIN)
+        assert bytes(got) == chunk * 70
+        frames: list[spdy.Frame] = []
+        while spdy.Ping(5) not in frames:
+            frames += codec.feed(await asyncio.wait_for(client_end.read(), WITHIN))
+
+
+async def test_a_discarded_stream_no_longer_holds_the_connection() -> None:
+    client_end, server_end = pipes()
+    codec = spdy.FrameCodec()
+    async with running(Session(server_end)) as server:
+        await client_end.write(codec.encode(spdy.SynStream(1, {"streamtype": "stdin"})))
+        stream = await asyncio.wait_for(server.accept(), WITHIN)
+        assert stream is not None
+        wire = b"".join(codec.encode(spdy.DataFrame(1, b"y" * 30_000)) for _ in range(70))
+        await client_end.write(wire + codec.encode(spdy.Ping(11)))
+        steps = 0
+        while stream.room.is_set():
+            await asyncio.sleep(0)
+            steps += 1
+            assert steps < 100_000
+        stream.discard()  # e.g. the command ended without reading its stdin
+        frames: list[spdy.Frame] = []
+        while spdy.Ping(11) not in frames:
+            frames += codec.feed(await asyncio.wait_for(client_end.read(), WITHIN))
+        assert stream.buffered == 0 and await stream.read() == b""
