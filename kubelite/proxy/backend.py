@@ -11,7 +11,7 @@ import asyncio
 import logging
 from collections.abc import Sequence
 
-from kubelite.proxy.nft import delete_table, render_diff, render_full
+from kubelite.proxy.nft import delete_table, render_diff, render_full_batches
 from kubelite.proxy.rules import TABLE, Table
 
 log = logging.getLogger(__name__)
@@ -27,24 +27,31 @@ class NftBackend:
         names our table (one per node: agents of separate engines on one host each keep their own)."""
         self._argv = [*prefix, nft, "-f", "-"]
         self.table = table
+        self.rules_per_batch = 4000
         self._applied: Table | None = None
 
     async def sync(self, table: Table) -> bool:
         """Make the kernel match ``table``; returns whether anything was sent."""
-        script = (render_full(table, name=self.table) if self._applied is None
-                  else render_diff(self._applied, table, name=self.table))
+        if self._applied is None:
+            await self._replace(table)
+            return True
+        script = render_diff(self._applied, table, name=self.table)
         if not script:
             return False
         try:
             await self._run(script)
         except NftError:
-            if self._applied is None:
-                raise
             log.warning("incremental nft update failed; replacing the table")
             self._applied = None
-            await self._run(render_full(table, name=self.table))
+            await self._replace(table)
         self._applied = table
         return True
+
+    async def _replace(self, table: Table) -> None:
+        """The whole table: one transaction, or a few for a large one (see ``render_full_batches``)."""
+        for script in render_full_batches(table, name=self.table, rules_per_batch=self.rules_per_batch):
+            await self._run(script)
+        self._applied = table
 
     async def cleanup(self) -> None:
         """Remove kubelite's table (and nothing else)."""

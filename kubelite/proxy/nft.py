@@ -63,6 +63,42 @@ def render_full(table: Table, *, name: str = TABLE) -> str:
     return "\n".join(lines) + "\n"
 
 
+def render_full_batches(table: Table, *, name: str = TABLE, rules_per_batch: int = 4000) -> list[str]:
+    """The same table as :func:`render_full`, as several ``nft -f`` transactions for a large table.
+
+    The kernel's cost for one transaction grows faster than linearly with the rules it adds (10,000
+    services in one transaction took minutes; Kubernetes' nftables mode sees the same, kubernetes#139513),
+    so a large first sync goes in steps: the table with its sets, maps and empty chains; the regular
+    chains' rules, ``rules_per_batch`` at a time; last the base chains' rules and the map elements,
+    so nothing is reachable until everything it leads to is in place. A small table is one transaction.
+    """
+    ordered = sorted(table.chains.items(), key=lambda item: (bool(item[1].hook), item[0]))
+    total = sum(len(c.rules) for _, c in ordered)
+    if total <= rules_per_batch:
+        return [render_full(table, name=name)]
+    t = name
+    head = [f"add table {FAMILY} {t}", f"delete table {FAMILY} {t}", f"add table {FAMILY} {t}"]
+    head += [f"add set {FAMILY} {t} {_q(n)} {{ {_set_spec(s)} }}" for n, s in sorted(table.sets.items())]
+    head += [_add_map(t, n, m) for n, m in sorted(table.maps.items())]
+    head += [_add_chain(t, n, c) for n, c in ordered]
+    batches, current = ["\n".join(head) + "\n"], []
+    for cname, chain in ordered:
+        if chain.hook:
+            continue
+        current += _chain_rules(t, cname, chain)
+        if len(current) >= rules_per_batch:
+            batches.append("\n".join(current) + "\n")
+            current = []
+    for cname, chain in ordered:
+        if chain.hook:
+            current += _chain_rules(t, cname, chain)
+    for mname, m in sorted(table.maps.items()):
+        if m.elements:
+            current.append(f"add element {FAMILY} {t} {_q(mname)} {{ {_elements(m.elements)} }}")
+    batches.append("\n".join(current) + "\n")
+    return batches
+
+
 def render_diff(old: Table, new: Table, *, name: str = TABLE) -> str:
     """The commands that turn ``old`` into ``new`` in table ``name``; empty when nothing changed."""
     t = name

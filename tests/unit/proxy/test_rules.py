@@ -141,3 +141,17 @@ def test_the_table_name_is_the_backends_choice() -> None:
     t2 = table(service(), endpoint_slice(("10.244.0.3", "node-a", True)))
     diff = render_diff(t, t2, name="kubelite_node2")
     assert diff and all(" ip kubelite_node2 " in line for line in diff.splitlines())
+
+
+def test_a_large_first_sync_is_split_with_the_entry_points_last() -> None:
+    from kubelite.proxy.nft import render_full_batches
+
+    sl = endpoint_slice(*((f"10.244.0.{i}", "node-a", True) for i in range(2, 40)))
+    t = table(service("kubia", "NodePort"), sl)
+    assert render_full_batches(t) == [render_full(t)]  # small: one transaction
+    batches = render_full_batches(t, rules_per_batch=10)
+    assert len(batches) > 3 and "delete table ip kubelite" in batches[0] and "add rule" not in batches[0]
+    # Everything render_full sends, in the same order within each chain.
+    assert sorted("".join(batches).splitlines()) == sorted(render_full(t).splitlines())
+    assert "add element" in batches[-1] and "jump services" in batches[-1]
+    assert all("add element" not in b and "jump services" not in b for b in batches[:-1])
