@@ -7,9 +7,9 @@ the socket keeps pointing into the sandbox, so ``connect(("127.0.0.1", port))`` 
 loopback. This is how the port-forward of the runtime reaches a pod (Docker's and containerd's CRI
 shims instead run ``socat`` under ``nsenter``; one process per connection is what we avoid).
 
-Python 3.11 has no ``os.setns``, so libc's is called through ctypes. The thread returns to the
-namespace it started in even when creating the socket fails; if it could not, the process would be left
-with a thread in a pod's namespace, so that is raised as a RuntimeFailure the caller must not ignore.
+Python 3.11 has no ``os.setns``, so libc's is called through ctypes. The switch happens on a short-lived
+thread of its own, never on the caller's (a pool thread that failed to switch back would carry a pod's
+namespace into unrelated work); that thread returns to its namespace before it ends anyway.
 """
 
 from __future__ import annotations
@@ -19,6 +19,7 @@ import ctypes
 import ctypes.util
 import os
 import socket
+import threading
 from collections.abc import Iterator
 
 from kubelite.runtime.container_errors import NotFound, RuntimeFailure
@@ -64,8 +65,24 @@ def socket_in(netns_path: str, family: int = socket.AF_INET, kind: int = socket.
     """A new socket in the network namespace at ``netns_path`` (``""``: this process's own)."""
     if not netns_path:
         return socket.socket(family, kind)
-    with _entered(netns_path):
-        return socket.socket(family, kind)
+    made: list[socket.socket] = []
+    failed: list[BaseException] = []
+
+    def make() -> None:
+        try:
+            with _entered(netns_path):
+                made.append(socket.socket(family, kind))
+        except BaseException as err:  # handed to the caller's thread below
+            failed.append(err)
+
+    worker = threading.Thread(target=make, name="netns-socket", daemon=True)
+    worker.start()
+    worker.join()
+    if failed:
+        if made:
+            made[0].close()
+        raise failed[0]
+    return made[0]
 
 
 def connect_in(netns_path: str, port: int, *, timeout: float = 10.0) -> socket.socket:
