@@ -5,7 +5,6 @@ Everything (processes, containers, bridge, both nft tables, the root) goes away 
 
 from __future__ import annotations
 
-import asyncio
 import json
 import os
 import secrets
@@ -14,16 +13,13 @@ import subprocess
 import sys
 import tempfile
 import time
-import urllib.parse
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import aiohttp
 import pytest
 
-from kubelite.client.kubeconfig import load_kubeconfig
 from kubelite.runtime.bootstrap import bootstrap_busybox
 from kubelite.runtime.lifecycle import Engine
 from kubelite.testing.engine_harness import teardown_engine, unique_net
@@ -60,28 +56,9 @@ class Node:
                 p.wait()
 
     def exec(self, pod: str, container: str, command: list[str]) -> tuple[str, int]:
-        """Run ``command`` in a container through the kubelet's exec endpoint (WebSocket channel
-        protocol v5), with the cluster's admin token; returns (stdout+stderr, exit code)."""
-        token = load_kubeconfig(self.server.kubeconfig).resolve().token or ""
-        return asyncio.run(_exec(self.kubelet_port, token, f"default/{pod}/{container}", command))
-
-
-async def _exec(port: int, token: str, target: str, command: list[str]) -> tuple[str, int]:
-    query = "&".join(f"command={urllib.parse.quote(c)}" for c in command) + "&stdout=1&stderr=1"
-    out, code = b"", -1
-    async with aiohttp.ClientSession() as http, http.ws_connect(
-            f"https://127.0.0.1:{port}/exec/{target}?{query}", ssl=False, protocols=("v5.channel.k8s.io",),
-            headers={"Authorization": f"Bearer {token}"}) as ws:
-        async for msg in ws:
-            if msg.type != aiohttp.WSMsgType.BINARY:
-                break
-            if msg.data[0] in (1, 2):
-                out += msg.data[1:]
-            elif msg.data[0] == 3:
-                status = json.loads(msg.data[1:])
-                code = 0 if status.get("status") == "Success" else int(
-                    ((status.get("details") or {}).get("causes") or [{"message": "1"}])[0]["message"])
-    return out.decode(errors="replace"), code
+        """``kubectl exec`` (through the API server to the kubelet); returns (stdout+stderr, exit code)."""
+        out = self.kubectl.run("exec", pod, "-c", container, "--", *command, check=False)
+        return out.stdout + out.stderr, out.returncode
 
 
 def start_server(data_dir: Path) -> ServerProcess:

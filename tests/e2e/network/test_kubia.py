@@ -1,9 +1,10 @@
 """Seed 002's kubia flow on a real node: three replicas of a kubia image built with ``kubelite build``,
 exposed with ``kubectl expose rc kubia --type=LoadBalancer``; the host reaches every pod through the
 cluster IP, the node port (on 127.0.0.1 and on the node's address) and the external IP; a pod that turns
-unready leaves the rotation; after ``kubectl scale --replicas=1`` only one pod answers. From inside a
-pod, cluster DNS (10.96.0.10, through the proxy to the server) resolves the service by its full and
-its short name."""
+unready (its readiness file removed with ``kubectl exec``) leaves the rotation; after ``kubectl scale
+--replicas=1`` only one pod answers, and it reaches itself through its service (hairpin). From inside a
+pod, cluster DNS (10.96.0.10, through the proxy to the server) resolves the service by its full and its
+short name."""
 
 from __future__ import annotations
 
