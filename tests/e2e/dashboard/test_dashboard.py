@@ -329,6 +329,7 @@ def test_detail_shows_conditions_events_owners_and_yaml(cluster: Cluster, dashbo
 
 
 def test_the_namespace_selector_filters_every_list(cluster: Cluster, dashboard: Dashboard, browser: Any) -> None:
+    ready_web_pod(cluster)
     cluster.kubectl.run("create", "namespace", "team-a")
     cluster.kubectl.run("apply", "-n", "team-a", "-f", "-", input=WEB.replace("replicas: 1", "replicas: 0")
                         .replace("name: web, namespace: default", "name: quiet"))
