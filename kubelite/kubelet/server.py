@@ -23,6 +23,7 @@ is 401.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import datetime
 import hmac
 import ipaddress
@@ -206,14 +207,17 @@ class KubeletServer:
             await resp.write(chunk)
             sent += len(chunk)
         if follow and ctr.state == CONTAINER_RUNNING:
-            await self._follow(resp, ctr, offset, timestamps)
-        await resp.write_eof()
+            await self._follow(request, resp, ctr, offset, timestamps)
+        with contextlib.suppress(ConnectionError):  # a follow also ends when its client went away
+            await resp.write_eof()
         return resp
 
-    async def _follow(self, resp: web.StreamResponse, ctr: ContainerStatus, offset: int, timestamps: bool) -> None:
-        """Stream what the container appends until it stops running."""
+    async def _follow(self, request: web.Request, resp: web.StreamResponse, ctr: ContainerStatus, offset: int,
+                      timestamps: bool) -> None:
+        """Stream what the container appends until it stops running, or until the client (the API server
+        relaying an abandoned ``kubectl logs -f``) has gone: a quiet log writes nothing that would fail."""
         done = False
-        while True:
+        while request.transport is not None and not request.transport.is_closing():
             data = await asyncio.to_thread(_read_from, ctr.log_path, offset)
             end = data.rfind(b"\n") + 1
             if end:
