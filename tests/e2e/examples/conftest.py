@@ -4,7 +4,8 @@
 What differs from a user's machine, so the tests never collide with anything else running here: a
 private engine root (its own bridge, subnet and nft table), a private HOME (so ``~/.kube/config`` is
 the test's), a free API port and a free kubelet port. The engine root is shared by the whole session,
-so the Debian base every example builds on is bootstrapped once (about a minute); each test module
+so the Debian base the redis and guestbook images build on is bootstrapped once (about a minute, in the
+background from the session's start, while the busybox examples run); each test module
 starts its own cluster on it and stops it, and the session removes every container, sandbox, mount,
 link and nft table of the root at the end, whatever happened.
 """
@@ -13,6 +14,7 @@ from __future__ import annotations
 
 import json
 import os
+import signal
 import socket
 import subprocess
 import sys
@@ -37,6 +39,11 @@ BASE_PACKAGES = "redis-server,php-cli,php-redis"
 T = TypeVar("T")
 
 
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line("markers", "debian_base: the test builds on the examples' Debian base image, whose "
+                                       "bootstrap then starts in the background at the session's start")
+
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -59,7 +66,8 @@ class ExampleEngine:
     """The session's engine root: what ``kubelite --root`` is given."""
 
     root: Path
-    _base: bool = False
+    _base: subprocess.Popen[bytes] | None = None
+    _base_done: bool = False
 
     def kubelite(self, *args: str, home: Path | None = None, check: bool = True,
                  timeout: float = 300) -> subprocess.CompletedProcess[str]:
@@ -72,16 +80,42 @@ class ExampleEngine:
             raise AssertionError(f"kubelite {' '.join(args)} -> {result.returncode}\n{result.stdout}\n{result.stderr}")
         return result
 
+    def start_base(self) -> None:
+        """Start bootstrapping the examples' Debian base in the background (about a minute, mostly
+        downloads and dpkg), so it overlaps the busybox examples that run first."""
+        log = (self.root / "bootstrap.log").open("wb")
+        self._base = subprocess.Popen(
+            [sys.executable, "-m", "kubelite", "--root", str(self.root), "image", "bootstrap", "debian:bookworm",
+             "--include", BASE_PACKAGES, "-t", BASE_TAG], stdout=log, stderr=subprocess.STDOUT,
+            start_new_session=True)
+
     def ensure_base(self) -> None:
-        """The examples' Debian base, bootstrapped on first use only (redis and guestbook share it)."""
-        if not self._base:
-            self.kubelite("image", "bootstrap", "debian:bookworm", "--include", BASE_PACKAGES, "-t", BASE_TAG,
-                          timeout=900)
-            self._base = True
+        """The Debian base the redis and guestbook images build on, once its bootstrap has finished."""
+        if self._base_done:
+            return
+        if self._base is None:
+            self.start_base()
+        assert self._base is not None
+        code = self._base.wait(timeout=900)
+        if code != 0:
+            pytest.fail(f"kubelite image bootstrap debian:bookworm failed ({code}):\n"
+                        f"{(self.root / 'bootstrap.log').read_text(errors='replace')[-3000:]}", pytrace=False)
+        self._base_done = True
+
+    def stop_base(self) -> None:
+        """Let a bootstrap still running finish (it writes under the root the teardown removes); past a
+        generous deadline, kill its whole process group (mmdebstrap and its children)."""
+        if self._base is None or self._base.poll() is not None:
+            return
+        try:
+            self._base.wait(timeout=600)
+        except subprocess.TimeoutExpired:
+            os.killpg(self._base.pid, signal.SIGKILL)
+            self._base.wait()
 
 
 @pytest.fixture(scope="session")
-def engine() -> Iterator[ExampleEngine]:
+def engine(request: pytest.FixtureRequest) -> Iterator[ExampleEngine]:
     root = Path(tempfile.mkdtemp(prefix="kl-examples-"))
     net = unique_net()
     (root / "network").mkdir()
@@ -90,8 +124,11 @@ def engine() -> Iterator[ExampleEngine]:
     eng = ExampleEngine(root)
     try:
         eng.kubelite("image", "bootstrap", "busybox")
+        if any(item.get_closest_marker("debian_base") for item in request.session.items):
+            eng.start_base()
         yield eng
     finally:
+        eng.stop_base()
         teardown_engine(Engine(str(root), net=net), str(root))
 
 

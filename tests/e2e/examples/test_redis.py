@@ -9,7 +9,8 @@ import pytest
 
 from tests.e2e.examples.conftest import EXAMPLES, Cluster, port_is_free
 
-pytestmark = pytest.mark.e2e
+# The Debian base bootstrap (about a minute, several under load) may be waited for inside this test.
+pytestmark = [pytest.mark.e2e, pytest.mark.debian_base, pytest.mark.timeout(900)]
 
 HERE = EXAMPLES / "redis"
 
