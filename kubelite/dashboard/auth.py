@@ -12,13 +12,14 @@ a page elsewhere cannot drive the cluster through a logged-in browser.
 
 from __future__ import annotations
 
+import hashlib
 import hmac
 from collections.abc import Awaitable, Callable
 
 from aiohttp import web
 from aiohttp.typedefs import Middleware
 
-COOKIE = "kubelite-dashboard"
+COOKIE_PREFIX = "kubelite-dashboard-"
 PUBLIC_PREFIXES = ("/static/",)
 PUBLIC_PATHS = frozenset({"/favicon.ico", "/healthz"})
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
@@ -31,13 +32,19 @@ UNAUTHORISED_PAGE = """<!doctype html><meta charset="utf-8"><title>kubelite dash
 token (<code>/?token=...</code>).</p></body>"""
 
 
+def cookie_name(token: str) -> str:
+    """Cookies are per host, not per port: two dashboards on one machine would overwrite each other's
+    cookie under one name, so the name carries a digest of the token (which it does not reveal)."""
+    return COOKIE_PREFIX + hashlib.sha256(token.encode()).hexdigest()[:12]
+
+
 def _matches(given: str, token: str) -> bool:
     return bool(given) and hmac.compare_digest(given.encode(), token.encode())
 
 
 def presented(request: web.Request, token: str) -> bool:
     """Whether the request carries the token, by cookie or bearer header (compared in constant time)."""
-    if _matches(request.cookies.get(COOKIE, ""), token):
+    if _matches(request.cookies.get(cookie_name(token), ""), token):
         return True
     scheme, _, value = request.headers.get("Authorization", "").partition(" ")
     return scheme.lower() == "bearer" and _matches(value.strip(), token)
@@ -72,7 +79,7 @@ def middleware(token: str) -> Middleware:
             if not _matches(given, token):
                 return unauthorised(request, "the login token is wrong")
             resp = web.HTTPFound("/")
-            resp.set_cookie(COOKIE, token, httponly=True, samesite="Strict", path="/")
+            resp.set_cookie(cookie_name(token), token, httponly=True, samesite="Strict", path="/")
             raise resp
         if not presented(request, token):
             return unauthorised(request, "log in with the URL printed by `kubelite dashboard`")

@@ -16,6 +16,7 @@ import pytest
 from selenium.common.exceptions import StaleElementReferenceException
 from selenium.webdriver.common.by import By
 
+from kubelite.dashboard.auth import cookie_name
 from tests.e2e.dashboard.conftest import Cluster, Dashboard, screenshot, wait_until
 
 pytestmark = pytest.mark.e2e
@@ -157,7 +158,8 @@ def test_unauthorised_requests_are_refused(dashboard: Dashboard, browser: Any) -
     api = f"{dashboard.base}/api/k8s/api/v1/namespaces/default/pods"
     assert status(api) == 401
     assert status(api, {"Authorization": "Bearer not-the-token"}) == 401
-    assert status(api, {"Cookie": "kubelite-dashboard=not-the-token"}) == 401
+    assert status(api, {"Cookie": f"{cookie_name(dashboard.token)}=not-the-token"}) == 401
+    assert status(api, {"Cookie": f"{cookie_name(dashboard.token)}={dashboard.token}"}) == 200
     assert status(f"{dashboard.base}/?token=not-the-token") == 401
     assert status(f"{dashboard.base}/api/watch?path=/api/v1/pods") == 401
     assert status(f"{dashboard.base}/api/create", method="POST", data=SERVICE.encode()) == 401
