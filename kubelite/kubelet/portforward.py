@@ -9,6 +9,9 @@ both carrying the same SPDY/3.1 session (:mod:`kubelite.kubelet.spdysession`):
 * ``POST`` with ``Upgrade: SPDY/3.1`` and ``X-Stream-Protocol-Version: portforward.k8s.io`` (older
   kubectl, and the fallback of newer ones): SPDY on the raw connection.
 
+(A WebSocket asking for ``v4.channel.k8s.io`` instead, as the official Python client does, gets the
+channel protocol of :mod:`kubelite.kubelet.portforward_ws`.)
+
 For every local connection kubectl accepts it opens two streams with the same ``requestid`` header and the
 remote ``port``: ``streamtype: error`` (which it half-closes at once) and ``streamtype: data``. Once both
 exist we connect to ``127.0.0.1:port`` in the pod's network namespace (the runtime's ``port_forward``)
@@ -30,6 +33,7 @@ from typing import Any
 
 from aiohttp import web
 
+from kubelite.kubelet.portforward_ws import CHANNEL_PROTOCOLS, requested_ports, serve_channels
 from kubelite.kubelet.runtimecalls import RuntimeCalls
 from kubelite.kubelet.spdyexec import SPDY, negotiate, upgrade
 from kubelite.kubelet.spdysession import Session, Stream, WebSocketBytes
@@ -69,16 +73,20 @@ async def handle_port_forward(request: web.Request, calls: RuntimeCalls) -> web.
         response, session = await upgrade(request, negotiate(request, (SPDY_PROTOCOL,)))
         await forwarder.serve(session)
         return response
-    ws = web.WebSocketResponse(protocols=(WEBSOCKET_PROTOCOL,))
-    if not ws.can_prepare(request).ok:
+    ws = web.WebSocketResponse(protocols=(WEBSOCKET_PROTOCOL, *CHANNEL_PROTOCOLS))
+    ready = ws.can_prepare(request)
+    if not ready.ok:
         raise web.HTTPBadRequest(text="port-forward needs an upgrade: a WebSocket with subprotocol "
-                                      f"{WEBSOCKET_PROTOCOL}, or {SPDY} with {SPDY_PROTOCOL}")
+                                      f"{WEBSOCKET_PROTOCOL} or {CHANNEL_PROTOCOLS[0]}, or {SPDY} with "
+                                      f"{SPDY_PROTOCOL}")
+    channels = ready.protocol != WEBSOCKET_PROTOCOL  # the channel protocol (also when none was asked for)
+    ports = requested_ports(request) if channels else []  # a bad query is a 400, before the upgrade
     await ws.prepare(request)
-    if ws.ws_protocol != WEBSOCKET_PROTOCOL:
-        await ws.close(message=f"subprotocol {WEBSOCKET_PROTOCOL} required".encode())
-        return ws
     try:
-        await forwarder.serve(Session(WebSocketBytes(ws)))
+        if channels:
+            await serve_channels(ws, calls, forwarder.sandbox_id, forwarder.pod, ports)
+        else:
+            await forwarder.serve(Session(WebSocketBytes(ws)))
     finally:
         await ws.close()
     return ws

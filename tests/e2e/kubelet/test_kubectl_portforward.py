@@ -223,3 +223,26 @@ def test_attach_with_a_terminal_over_spdy(cluster: Cluster, binary: str, extra: 
             proc.wait(timeout=30)
         os.close(master)
         cluster.kubectl.run("delete", "pod", name, "--wait=false", check=False)
+
+
+def test_official_python_client_port_forward(cluster: Cluster, web: str) -> None:
+    """kubernetes.stream.portforward: a WebSocket with the v4 channel protocol, ``?ports=80``."""
+    from kubernetes import client as k8s
+    from kubernetes import config as k8s_config
+    from kubernetes.stream import portforward
+
+    api_client = k8s_config.new_client_from_config(config_file=str(cluster.server.kubeconfig))  # type: ignore[no-untyped-call]
+    core = k8s.CoreV1Api(api_client)
+    forward = portforward(core.connect_get_namespaced_pod_portforward, web, "default", ports="80")
+    sock = forward.socket(80)
+    sock.setblocking(True)
+    sock.settimeout(60)
+    try:
+        sock.sendall(b"GET / HTTP/1.0\r\nHost: pod\r\n\r\n")
+        answer = b""
+        while chunk := sock.recv(65536):  # httpd answers and closes: the port's socket ends
+            answer += chunk
+    finally:
+        sock.close()
+    assert answer.startswith(b"HTTP/1.") and answer.endswith(b"\r\n\r\nhello-through-port-forward\n")
+    assert forward.error(80) is None

@@ -318,3 +318,67 @@ async def test_port_forward_refusals(pf_node: Node) -> None:
             headers={"Authorization": f"Bearer {TOKEN}"}) as resp:
         assert resp.status == 400 and "needs an upgrade" in await resp.text()
 
+
+
+# --- port-forward over the WebSocket channel protocol (the official clients) ----------------------------
+
+
+@pytest.fixture
+async def channel_node(tmp_path: Path) -> AsyncIterator[Node]:
+    """Port 80 of the sandbox answers one line with it upper-cased, then closes."""
+
+    async def serve(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        line = await reader.readline()
+        writer.write(b"LINE:" + line.upper())
+        await writer.drain()
+        writer.close()
+
+    lines = await asyncio.start_server(serve, "127.0.0.1", 0)
+    runtime = HostExecRuntime({"busybox": {"Cmd": ["sh"]}}, log_dir=str(tmp_path))
+    sid = runtime.run_pod_sandbox(SandboxConfig(name="web", namespace="default", uid="u1"))
+    runtime.serve_port(sid, 80, ("127.0.0.1", lines.sockets[0].getsockname()[1]))
+    calls = RuntimeCalls(runtime)
+    server = KubeletServer(ServerConfig(root=str(tmp_path), address="127.0.0.1", port=0, tokens=(TOKEN,)),
+                           calls=calls)
+    task = asyncio.create_task(server.run())
+    try:
+        await asyncio.wait_for(server.ready.wait(), WITHIN)
+        yield Node(runtime, server)
+    finally:
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
+        calls.close()
+        lines.close()
+        await lines.wait_closed()
+
+
+async def test_port_forward_over_the_channel_protocol(channel_node: Node) -> None:
+    url = f"https://127.0.0.1:{channel_node.server.port}/portforward/default/web?port=80,81"
+    async with aiohttp.ClientSession() as http, http.ws_connect(
+            url, ssl=False, protocols=("v5.channel.k8s.io", "v4.channel.k8s.io"),
+            headers={"Authorization": f"Bearer {TOKEN}"}) as ws:
+        assert ws.protocol == "v4.channel.k8s.io"
+        first = [await asyncio.wait_for(ws.receive_bytes(), WITHIN) for _ in range(4)]
+        assert first == [b"\x00\x50\x00", b"\x01\x50\x00", b"\x02\x51\x00", b"\x03\x51\x00"]  # ports, LE
+        error = await asyncio.wait_for(ws.receive_bytes(), WITHIN)
+        assert error[0] == 3 and b"error forwarding port 81 to pod default/web" in error
+        await ws.send_bytes(b"\x00hello ")
+        await ws.send_bytes(b"\x00channels\n")
+        got = b""
+        async for msg in ws:  # the pod's answer, then the end of its connection ends the WebSocket
+            if msg.type != aiohttp.WSMsgType.BINARY:
+                break
+            assert msg.data[0] == 0
+            got += msg.data[1:]
+        assert got == b"LINE:HELLO CHANNELS\n"
+
+
+async def test_channel_protocol_needs_ports(channel_node: Node) -> None:
+    async with aiohttp.ClientSession() as http:
+        for query in ("", "?port=http", "?port=80&port=80"):
+            with pytest.raises(aiohttp.WSServerHandshakeError) as refused:
+                await http.ws_connect(f"https://127.0.0.1:{channel_node.server.port}/portforward/default/web{query}",
+                                      ssl=False, protocols=("v4.channel.k8s.io",),
+                                      headers={"Authorization": f"Bearer {TOKEN}"})
+            assert refused.value.status == 400
