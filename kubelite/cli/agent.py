@@ -59,6 +59,14 @@ def run(args: argparse.Namespace) -> int:
                          workers=args.workers, kubelet_port=args.kubelet_port,
                          kubelet_address=args.kubelet_address, proxy=not args.disable_proxy,
                          cluster_cidr=_cidr(args.cluster_cidr, "--cluster-cidr"))
+    if config.pod_cidr:
+        from kubelite.runtime.container_errors import InvalidArgument
+        from kubelite.runtime.network.subnet import check_subnet
+
+        try:
+            check_subnet(config.pod_cidr, config.cluster_cidr)
+        except InvalidArgument as err:
+            raise CLIError(f"--pod-cidr: {err}") from None
 
     async def main() -> None:
         # SIGTERM (``kubelite down``) stops the agent as SIGINT does, so its parts clean up on the way out.
@@ -72,4 +80,19 @@ def run(args: argparse.Namespace) -> int:
         asyncio.run(main())
     except (KeyboardInterrupt, asyncio.CancelledError):
         return 0
+    except BaseExceptionGroup as group:
+        _raise_pod_network_error(group)
+        raise
     return 0
+
+
+def _raise_pod_network_error(group: BaseExceptionGroup[BaseException]) -> None:
+    """The engine refusing the node's pod CIDR (live containers on another subnet) is the operator's
+    to fix: one line, not a traceback."""
+    from kubelite.runtime.container_errors import InvalidArgument
+
+    found: BaseException | None = group.subgroup(InvalidArgument)
+    while isinstance(found, BaseExceptionGroup):
+        found = found.exceptions[0]
+    if found is not None:
+        raise CLIError(f"pod network: {found}") from None
