@@ -46,12 +46,13 @@ def sink():
         while (n := c.recv_into(buf)):
             total += n
         c.sendall(str(total).encode()); c.close()
-def closer():
+def closer(port):
     s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    s.bind(("0.0.0.0", 8081)); s.listen(1024)
+    s.bind(("0.0.0.0", port)); s.listen(1024)
     while True:
         c, _ = s.accept(); c.close()
-threading.Thread(target=closer, daemon=True).start()
+for port in (8081, 8082, 8083):
+    threading.Thread(target=closer, args=(port,), daemon=True).start()
 sink()
 """
 
@@ -133,16 +134,19 @@ def service(i: int, endpoints: tuple[str, ...]) -> ServicePort:
 def data_path(mb: int, seconds: float, rounds: int) -> list[Row]:
     with namespaces() as (node, _pod):
         backend = NftBackend(prefix=["ip", "netns", "exec", node])
-        # One service per server: port 80 (node port 30080) streams, port 81 (30081) accepts and closes.
+        # Port 80 (node port 30080) streams to 8080. Connection rates go to a server port of their own per
+        # path (direct 8081, ClusterIP 82 -> 8082, node port 30083 -> 8083): the server's TIME_WAIT
+        # sockets of one path must not meet the SYNs of another, whose TCP timestamps (offset per address
+        # pair) look older and get the SYN dropped, a one-second retransmit that has nothing to do with NAT.
         ports = [ServicePort(namespace="bench", name=f"svc-{target}", port_name="http", protocol="TCP",
                              port=port, cluster_ips=(CLUSTER_IP,), node_port=NODE_PORT + target - 8080,
                              endpoints=(Endpoint(POD_IP, target),))
-                 for target, port in ((8080, 80), (8081, 81))]
+                 for target, port in ((8080, 80), (8082, 82), (8083, 83))]
         asyncio.run(backend.sync(compute(ports, ProxyConfig(cluster_cidr="10.244.0.0/16",
                                                             local_subnet="10.244.0.0/24"))))
         wait_serving(node)
-        paths = {"direct": (POD_IP, 8080, 8081), "clusterip": (CLUSTER_IP, 80, 81),
-                 "nodeport": ("127.0.0.1", NODE_PORT, NODE_PORT + 1)}
+        paths = {"direct": (POD_IP, 8080, 8081), "clusterip": (CLUSTER_IP, 80, 82),
+                 "nodeport": ("127.0.0.1", NODE_PORT, NODE_PORT + 3)}
         mbps: dict[str, list[float]] = {k: [] for k in paths}
         conns: dict[str, list[float]] = {k: [] for k in paths}
         order = list(paths)
