@@ -34,7 +34,8 @@ class ApiContext:
     stores: dict[tuple[str, str, str], ResourceStore] = field(default_factory=dict)
     caches: dict[str, WatchCache] = field(default_factory=dict)  # by storage prefix
     signer: TokenSigner | None = None
-    # Set by the composition root once kubelets can serve log/exec/attach/portforward.
+    # The kubelet proxy for log/exec/attach/portforward (streamproxy.KubeletProxy), plugged in by
+    # ApiServer.run unless a test set its own; None answers those with a 503.
     stream_proxy: Any = None
 
     def store(self, resource: Resource) -> ResourceStore:

@@ -1,8 +1,9 @@
 """Subresources: status, scale, binding, eviction, namespace finalize, ServiceAccount tokens, and the
 streaming ones (log, exec, attach, portforward, proxy).
 
-Streaming subresources are proxied to the node's kubelet by a :class:`StreamProxy` that the composition
-root plugs into the context once the kubelet exists; until then they answer a clear 503 Status.
+Streaming subresources are proxied to the node's kubelet by a :class:`StreamProxy` in the context
+(:class:`kubelite.apiserver.streamproxy.KubeletProxy`, plugged in by the server); without one they answer a
+clear 503 Status.
 """
 
 from __future__ import annotations
