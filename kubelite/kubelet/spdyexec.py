@@ -1,5 +1,5 @@
-"""``kubectl exec`` and ``kubectl attach`` over SPDY/3.1: what kubectl <= 1.29 speaks, and newer ones when told to
-(``KUBECTL_REMOTE_COMMAND_WEBSOCKETS=false``) or when the WebSocket upgrade fails.
+"""``kubectl exec`` and ``kubectl attach`` over SPDY/3.1: what kubectl <= 1.29 speaks, and newer ones when
+told to (``KUBECTL_REMOTE_COMMAND_WEBSOCKETS=false``) or when the WebSocket upgrade fails.
 
 The request is ``POST /exec/...`` with ``Connection: Upgrade``, ``Upgrade: SPDY/3.1`` and one
 ``X-Stream-Protocol-Version`` header per protocol the client knows, best first. We pick the first one we
@@ -8,9 +8,9 @@ JSON on the error stream), answer 101 naming it, and take the connection over. T
 stream per channel, each named by its ``streamtype`` header: ``error``, and ``stdin``, ``stdout``,
 ``stderr``, ``resize`` as the query asks (no ``stderr`` with a tty; ``resize`` only with one). Once all
 expected streams exist the command runs through the same plumbing as the WebSocket transport
-(:func:`kubelite.kubelet.streaming.run_exec`) with :class:`SpdyChannels` mapping channel numbers to
-streams; stdin ends with the stdin stream's FIN, and each resize is a JSON ``{"Width", "Height"}``
-object on the resize stream.
+(:func:`kubelite.kubelet.streaming.run_exec`, or :func:`kubelite.kubelet.attach.run_attach` for attach)
+with :class:`SpdyChannels` mapping channel numbers to streams; stdin ends with the stdin stream's FIN,
+and each resize is a JSON ``{"Width", "Height"}`` object on the resize stream.
 """
 
 from __future__ import annotations
