@@ -34,7 +34,7 @@ SPDY_ONLY = {"KUBECTL_REMOTE_COMMAND_WEBSOCKETS": "false", "KUBECTL_PORT_FORWARD
 WEB = """
 apiVersion: v1
 kind: Pod
-metadata: {name: pf-web}
+metadata: {name: pf-web, labels: {app: pf-web}}
 spec:
   terminationGracePeriodSeconds: 1
   containers:
@@ -125,6 +125,35 @@ def test_port_forward_reaches_the_pods_loopback(cluster: Cluster, web: str, bina
         digest = _run(kubectl, extra, "exec", web, "--", "md5sum", "/w/big").stdout.split()[0]
         assert len(big) == 3_000_000 and hashlib.md5(big).hexdigest() == digest
         assert proc.poll() is None
+
+
+SERVICE = """
+apiVersion: v1
+kind: Service
+metadata: {name: pf-svc}
+spec:
+  selector: {app: pf-web}
+  ports: [{name: http, port: 8080, targetPort: 80}]
+"""
+
+
+def test_port_forward_to_a_service_picks_its_pod_and_target_port(cluster: Cluster, web: str) -> None:
+    kubectl = _kubectl(cluster, K132)
+    kubectl.run("apply", "-f", "-", input=SERVICE)
+    try:
+        local = free_port()
+        proc = subprocess.Popen([kubectl.binary, f"--cache-dir={kubectl.cache_dir}", "port-forward", "--address",
+                                 "127.0.0.1", "svc/pf-svc", f"{local}:8080"], stdout=subprocess.PIPE,
+                                stderr=subprocess.STDOUT, env=_env(kubectl, {}))
+        try:
+            assert proc.stdout is not None
+            _read_until(proc.stdout.fileno(), f"Forwarding from 127.0.0.1:{local} -> 80".encode())
+            assert _get(local) == "hello-through-port-forward\n"
+        finally:
+            proc.kill()
+            proc.wait(timeout=30)
+    finally:
+        kubectl.run("delete", "service", "pf-svc", check=False)
 
 
 def test_port_forward_to_a_closed_port_reports_the_error(cluster: Cluster, web: str) -> None:
