@@ -18,6 +18,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--cluster-cidr", default="",
                         help="join the cluster's pod network (e.g. 10.244.0.0/16): take the Node's pod CIDR "
                              "(node-ipam) unless --pod-cidr, route to the other nodes' pod CIDRs")
+    parser.add_argument("--network-backend", choices=("host-gw", "vxlan"), default="host-gw",
+                        help="how pod traffic reaches other nodes: routes via their addresses (one L2 "
+                             "segment) or a VXLAN overlay (nodes behind routers)")
     parser.add_argument("--cluster-dns", action="append", default=[],
                         help="nameserver for ClusterFirst pods (repeatable; default: the host's resolv.conf)")
     parser.add_argument("--cluster-domain", default="cluster.local")
@@ -58,7 +61,8 @@ def run(args: argparse.Namespace) -> int:
                          cluster_dns=tuple(args.cluster_dns), cluster_domain=args.cluster_domain,
                          workers=args.workers, kubelet_port=args.kubelet_port,
                          kubelet_address=args.kubelet_address, proxy=not args.disable_proxy,
-                         cluster_cidr=_cidr(args.cluster_cidr, "--cluster-cidr"))
+                         cluster_cidr=_cidr(args.cluster_cidr, "--cluster-cidr"),
+                         network_backend=args.network_backend)
     if config.pod_cidr:
         from kubelite.runtime.container_errors import InvalidArgument
         from kubelite.runtime.network.subnet import check_subnet

@@ -36,6 +36,7 @@ class AgentConfig:
     kubelet_address: str = "0.0.0.0"
     proxy: bool = True  # run the service proxy (agent_proxy.py) on this node
     cluster_cidr: str = ""  # the cluster's pod network: routes to other nodes, masquerade only leaving it
+    network_backend: str = "host-gw"  # or "vxlan" (nodes not on one L2 segment)
 
     def name(self) -> str:
         return (self.node_name or socket.gethostname()).lower()
@@ -92,5 +93,6 @@ def _pod_network(client: Client, config: AgentConfig, name: str, factory: Inform
     from kubelite.runtime.network.kernel import HostKernel
 
     return PodNetwork(PodNetworkConfig(root=config.root, node_name=name, cluster_cidr=config.cluster_cidr,
-                                       pod_cidr=config.pod_cidr), client=client, informers=factory,
+                                       pod_cidr=config.pod_cidr, backend=config.network_backend),
+                      client=client, informers=factory,
                       kernel=HostKernel())

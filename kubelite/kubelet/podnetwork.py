@@ -24,6 +24,7 @@ from kubelite.kubelet.routes import NodeRoutes, pod_cidrs
 from kubelite.runtime.network.ipam import NetConf
 from kubelite.runtime.network.kernel import NetKernel
 from kubelite.runtime.network.subnet import activate, use_subnet
+from kubelite.runtime.network.vxlan import device_name
 
 log = logging.getLogger(__name__)
 JsonDict = dict[str, Any]
@@ -35,6 +36,7 @@ class PodNetworkConfig:
     node_name: str
     cluster_cidr: str = ""  # "" = no cluster-wide pod network (no routes; everything leaving masqueraded)
     pod_cidr: str = ""  # fixed by the operator (--pod-cidr); else the Node's spec.podCIDR
+    backend: str = "host-gw"  # or "vxlan": how packets reach the other nodes (kubelet/routes.py)
 
 
 async def wait_for_pod_cidr(client: Client, node_name: str) -> str:
@@ -65,7 +67,7 @@ class PodNetwork:
         self.config = config
         self.client = client
         self.kernel = kernel
-        self.routes = (NodeRoutes(config.node_name, informers=informers, kernel=kernel)
+        self.routes = (NodeRoutes(config.node_name, informers=informers, kernel=kernel, backend=config.backend)
                        if config.cluster_cidr else None)
         self.conf: NetConf | None = None
 
@@ -75,9 +77,12 @@ class PodNetwork:
         cidr = self.config.pod_cidr or await wait_for_pod_cidr(self.client, self.config.node_name)
         conf = await asyncio.to_thread(use_subnet, self.config.root, self.kernel, cidr, self.config.cluster_cidr)
         await asyncio.to_thread(activate, self.config.root, conf, self.kernel)
+        if self.routes is not None:
+            self.routes.device = device_name(conf.bridge)
         self.conf = conf
         log.info("pod network ready", extra={"node": self.config.node_name, "pod_cidr": conf.subnet,
-                                             "bridge": conf.bridge, "cluster_cidr": conf.cluster_cidr})
+                                             "bridge": conf.bridge, "cluster_cidr": conf.cluster_cidr,
+                                             "backend": self.config.backend})
         return conf
 
     async def run(self) -> None:

@@ -5,7 +5,8 @@ pod on node B, node A routes B's pod CIDR to B's address; B delivers to its brid
 ``host-gw`` backend: no encapsulation, full speed, but every node must reach every other node's
 InternalIP directly (one L2 segment), because a route's gateway must be on a connected network. Nodes
 split by routers need an overlay instead (VXLAN: a ``vxlan`` device per node and a forwarding entry
-per peer); see docs/networking.md.
+per peer, :mod:`kubelite.runtime.network.vxlan`), chosen with ``backend="vxlan"``; see
+docs/networking.md.
 
 :func:`desired_routes` is a pure function of the Node objects (unit-tested). :class:`NodeRoutes` is the
 level-triggered loop: any Node event enqueues the one key, and ``sync`` makes the kernel's routes that
@@ -27,6 +28,7 @@ from kubelite.client.informer import Informer, InformerFactory
 from kubelite.client.reconciler import Reconciler
 from kubelite.runtime.network.kernel import NetKernel
 from kubelite.runtime.network.routes import RouteResult, sync_routes
+from kubelite.runtime.network.vxlan import ensure_device, sync_overlay
 
 log = logging.getLogger(__name__)
 JsonDict = dict[str, Any]
@@ -81,13 +83,25 @@ def desired_routes(nodes: Iterable[JsonDict], self_name: str) -> dict[str, str]:
     return out
 
 
+BACKENDS = ("host-gw", "vxlan")
+
+
 class NodeRoutes:
-    """Keeps this node's routes to the other nodes' pod CIDRs, until cancelled."""
+    """Keeps this node's routes to the other nodes' pod CIDRs, until cancelled.
+
+    ``backend`` is ``host-gw`` (routes via the peers' addresses) or ``vxlan`` (an overlay device,
+    ``device``, whose peers are the same (pod CIDR, InternalIP) pairs; see
+    :mod:`kubelite.runtime.network.vxlan`). The caller sets ``device`` before ``run``."""
 
     def __init__(self, node_name: str, *, informers: InformerFactory, kernel: NetKernel,
-                 resync_period: float = 30.0, clock: Clock | None = None) -> None:
+                 backend: str = "host-gw", device: str = "", resync_period: float = 30.0,
+                 clock: Clock | None = None) -> None:
+        if backend not in BACKENDS:
+            raise ValueError(f"unknown pod network backend {backend!r} (host-gw or vxlan)")
         self.node_name = node_name
         self.kernel = kernel
+        self.backend = backend
+        self.device = device
         self.resync_period = resync_period
         self.nodes: Informer = informers.informer("v1", "nodes")
         self.reconciler = Reconciler("node-routes", self.sync, workers=1, clock=clock or RealClock())
@@ -102,8 +116,16 @@ class NodeRoutes:
         await self.reconciler.run([self.nodes])
 
     async def sync(self, _key: str) -> None:
-        desired = desired_routes(self.nodes.store.list(), self.node_name)
-        result = await asyncio.to_thread(sync_routes, self.kernel, desired)
+        nodes = self.nodes.store.list()
+        desired = desired_routes(nodes, self.node_name)
+        if self.backend == "vxlan":
+            me = self.nodes.get(self.node_name)
+            cidrs, address = (pod_cidrs(me), internal_ip(me)) if me else ([], "")
+            if not cidrs or not address:
+                return  # our Node comes back with both; its event syncs again
+            result = await asyncio.to_thread(self._overlay, cidrs[0], address, desired)
+        else:
+            result = await asyncio.to_thread(sync_routes, self.kernel, desired)
         self.last = result
         plan = result.plan
         if not plan.empty():
@@ -120,3 +142,7 @@ class NodeRoutes:
                             "network)", extra={"node": self.node_name, "cidr": cidr, "error": why})
         # A failed route is retried soon (the peer's address may not be up yet); otherwise resync slowly.
         self.reconciler.enqueue_after(KEY, min(5.0, self.resync_period) if result.failed else self.resync_period)
+
+    def _overlay(self, pod_cidr: str, address: str, peers: dict[str, str]) -> RouteResult:
+        ensure_device(self.kernel, self.device, pod_cidr, address)
+        return sync_overlay(self.kernel, self.device, peers)

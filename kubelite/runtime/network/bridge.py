@@ -113,3 +113,7 @@ def remove_bridge(k: NetKernel, conf: NetConf) -> None:
     unpublish_all(k, conf)
     if k.link_exists(conf.bridge):
         k.ip(["link", "del", conf.bridge], check=False)
+    from kubelite.runtime.network.vxlan import device_name
+
+    if k.link_exists(device_name(conf.bridge)):  # a node's overlay device, beside its bridge
+        k.ip(["link", "del", device_name(conf.bridge)], check=False)

@@ -28,6 +28,8 @@ class NetKernel(Protocol):
     def ip(self, args: list[str], *, netns: str | None = None, check: bool = True) -> None: ...
     def ip_batch(self, lines: list[str], *, netns: str | None = None) -> None: ...
     def ip_json(self, args: list[str], *, netns: str | None = None) -> Any: ...
+    def bridge(self, args: list[str], *, check: bool = True) -> None: ...
+    def bridge_json(self, args: list[str]) -> Any: ...
     def nft(self, script: str) -> None: ...
     def sysctl(self, key: str, value: str) -> None: ...
     def link_exists(self, name: str) -> bool: ...
@@ -42,7 +44,7 @@ def _tool(name: str) -> str:
 
     found = which(name)
     if not found:
-        package = {"ip": "iproute2", "nft": "nftables"}.get(name, name)
+        package = {"ip": "iproute2", "bridge": "iproute2", "nft": "nftables"}.get(name, name)
         raise RuntimeFailure(f"{name} not found: install it (apt-get install {package})")
     return found
 
@@ -86,6 +88,13 @@ class HostKernel:
         out = self._run([_tool("ip"), "-j", *(["-n", netns] if netns else []), *args])
         return json.loads(out) if out.strip() else []
 
+    def bridge(self, args: list[str], *, check: bool = True) -> None:
+        self._run([_tool("bridge"), *args], check=check)
+
+    def bridge_json(self, args: list[str]) -> Any:
+        out = self._run([_tool("bridge"), "-j", *args])
+        return json.loads(out) if out.strip() else []
+
     def nft(self, script: str) -> None:
         self._run([_tool("nft"), "-f", "-"], stdin=script)
 
@@ -117,6 +126,20 @@ class HostKernel:
             self.ip(["netns", "delete", name], check=False)
 
 
+def _options(words: list[str]) -> dict[str, str]:
+    """``via X dev Y onlink proto P`` -> {via: X, dev: Y, onlink: "", proto: P} (flags map to "")."""
+    out: dict[str, str] = {}
+    i = 0
+    while i < len(words):
+        if words[i] in ("onlink", "self", "permanent"):
+            out[words[i]] = ""
+            i += 1
+        else:
+            out[words[i]] = words[i + 1] if i + 1 < len(words) else ""
+            i += 2
+    return out
+
+
 @dataclass
 class RecordingKernel:
     """A verified-by-tests fake: records calls, models links and namespaces."""
@@ -130,6 +153,8 @@ class RecordingKernel:
     # The main routing table as ``ip -j route show`` prints it (dst, gateway, protocol).
     routes: list[dict[str, str]] = field(default_factory=list)
     failing_gateways: set[str] = field(default_factory=set)  # "Nexthop has invalid gateway"
+    neighbours: dict[str, str] = field(default_factory=dict)  # overlay device entries: ip -> MAC
+    fdb: dict[str, str] = field(default_factory=dict)  # MAC -> remote host address
 
     def ip(self, args: list[str], *, netns: str | None = None, check: bool = True) -> None:
         self.calls.append(("ip", netns or "", *args))
@@ -143,9 +168,13 @@ class RecordingKernel:
             self.up.add(args[2])
         if args[:1] == ["route"] and not netns:  # the model holds the host's main table only
             self._route(args[1:])
+        if args[:2] == ["neigh", "replace"]:
+            self.neighbours[args[2]] = _options(args[3:])["lladdr"]
+        if args[:2] == ["neigh", "del"]:
+            self.neighbours.pop(args[2], None)
 
     def _route(self, args: list[str]) -> None:
-        verb, dst, opts = args[0], args[1], dict(zip(args[2::2], args[3::2], strict=False))
+        verb, dst, opts = args[0], args[1], _options(args[2:])
         held = [r for r in self.routes if r["dst"] == dst]
         if verb == "del":
             if not held:
@@ -158,12 +187,29 @@ class RecordingKernel:
             raise RuntimeFailure("ip route: RTNETLINK answers: File exists")
         for r in held:
             self.routes.remove(r)
-        self.routes.append({"dst": dst, "gateway": opts.get("via", ""), "protocol": opts.get("proto", "boot")})
+        route = {"dst": dst, "gateway": opts.get("via", ""), "protocol": opts.get("proto", "boot")}
+        if opts.get("dev"):
+            route["dev"] = opts["dev"]
+        self.routes.append(route)
 
     def ip_json(self, args: list[str], *, netns: str | None = None) -> Any:
         self.calls.append(("ip -j", netns or "", *args))
         if args[:2] == ["route", "show"] and not netns:
             return [dict(r) for r in self.routes]
+        if args[:2] == ["neigh", "show"]:
+            return [{"dst": ip, "lladdr": mac, "state": ["PERMANENT"]} for ip, mac in self.neighbours.items()]
+        return []
+
+    def bridge(self, args: list[str], *, check: bool = True) -> None:
+        self.calls.append(("bridge", *args))
+        if args[:2] == ["fdb", "replace"]:
+            self.fdb[args[2]] = _options(args[3:])["dst"]
+        if args[:2] == ["fdb", "del"]:
+            self.fdb.pop(args[2], None)
+
+    def bridge_json(self, args: list[str]) -> Any:
+        if args[:2] == ["fdb", "show"]:
+            return [{"mac": mac, "dst": dst, "flags": ["self"], "state": "permanent"} for mac, dst in self.fdb.items()]
         return []
 
     def ip_batch(self, lines: list[str], *, netns: str | None = None) -> None:

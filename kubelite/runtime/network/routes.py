@@ -39,12 +39,26 @@ def _cidr(dst: str) -> str | None:
 
 
 @dataclass(frozen=True)
+class Nexthop:
+    """Where a CIDR goes: via ``gateway``, optionally through ``dev`` with ``onlink`` (the gateway need
+    not be on a connected network: an overlay device's peer address)."""
+
+    gateway: str
+    dev: str = ""
+    onlink: bool = False
+
+    def args(self) -> list[str]:
+        return (["via", self.gateway] if self.gateway else []) + (["dev", self.dev] if self.dev else []) + (
+            ["onlink"] if self.onlink else [])
+
+
+@dataclass(frozen=True)
 class RoutePlan:
-    """What to do to make the table match: add (new), replace (ours, wrong gateway), delete (ours,
+    """What to do to make the table match: add (new), replace (ours, wrong next hop), delete (ours,
     no longer wanted), and blocked (wanted, but the CIDR is routed by a route that is not ours)."""
 
-    add: dict[str, str] = field(default_factory=dict)
-    replace: dict[str, str] = field(default_factory=dict)
+    add: dict[str, Nexthop] = field(default_factory=dict)
+    replace: dict[str, Nexthop] = field(default_factory=dict)
     delete: list[str] = field(default_factory=list)
     blocked: list[str] = field(default_factory=list)
 
@@ -52,28 +66,37 @@ class RoutePlan:
         return not (self.add or self.replace or self.delete)
 
 
-def plan_routes(desired: Mapping[str, str], table: list[dict[str, Any]]) -> RoutePlan:
-    """Compare ``desired`` (CIDR -> gateway) with ``table`` (``ip -j route show`` of the main table)."""
-    ours: dict[str, str] = {}
+def _nexthop(value: str | Nexthop) -> Nexthop:
+    return value if isinstance(value, Nexthop) else Nexthop(value)
+
+
+def _same(have: dict[str, Any], want: Nexthop) -> bool:
+    """Whether an existing route already goes where ``want`` says (a device is compared only when asked)."""
+    return str(have.get("gateway", "")) == want.gateway and (not want.dev or have.get("dev") == want.dev)
+
+
+def plan_routes(desired: Mapping[str, str | Nexthop], table: list[dict[str, Any]]) -> RoutePlan:
+    """Compare ``desired`` (CIDR -> gateway or next hop) with ``table`` (``ip -j route show``)."""
+    ours: dict[str, dict[str, Any]] = {}
     foreign: set[str] = set()
     for route in table:
         cidr = _cidr(str(route.get("dst", "")))
         if cidr is None:
             continue
         if str(route.get("protocol", "")) == ROUTE_PROTO:
-            ours[cidr] = str(route.get("gateway", ""))
+            ours[cidr] = route
         else:
             foreign.add(cidr)
-    want = {c: gw for c, gw in ((_cidr(k), v) for k, v in desired.items()) if c is not None}
+    want = {c: _nexthop(v) for c, v in ((_cidr(k), v) for k, v in desired.items()) if c is not None}
     plan = RoutePlan(delete=sorted(c for c in ours if c not in want))
-    for cidr, gateway in sorted(want.items()):
+    for cidr, hop in sorted(want.items()):
         if cidr in ours:
-            if ours[cidr] != gateway:
-                plan.replace[cidr] = gateway
+            if not _same(ours[cidr], hop):
+                plan.replace[cidr] = hop
         elif cidr in foreign:
             plan.blocked.append(cidr)
         else:
-            plan.add[cidr] = gateway
+            plan.add[cidr] = hop
     return plan
 
 
@@ -83,16 +106,17 @@ class RouteResult:
     failed: dict[str, str] = field(default_factory=dict)  # CIDR -> the kernel's complaint
 
 
-def sync_routes(k: NetKernel, desired: Mapping[str, str]) -> RouteResult:
+def sync_routes(k: NetKernel, desired: Mapping[str, str | Nexthop]) -> RouteResult:
     """Make our routes in the main table equal ``desired``. One ``ip`` run per change, so one bad
     gateway (not on a directly connected network, as host-gw requires) fails alone; failures are
     returned, not raised, and the next sync tries again."""
     plan = plan_routes(desired, k.ip_json(["route", "show", "table", "main"]))
     result = RouteResult(plan)
-    steps = [*(("del", c, "") for c in plan.delete), *(("replace", c, g) for c, g in plan.replace.items()),
-             *(("add", c, g) for c, g in plan.add.items())]
-    for verb, cidr, gateway in steps:
-        args = ["route", verb, cidr] + (["via", gateway] if gateway else []) + ["proto", ROUTE_PROTO]
+    steps: list[tuple[str, str, Nexthop | None]] = [
+        *(("del", c, None) for c in plan.delete), *(("replace", c, h) for c, h in plan.replace.items()),
+        *(("add", c, h) for c, h in plan.add.items())]
+    for verb, cidr, hop in steps:
+        args = ["route", verb, cidr, *(hop.args() if hop else []), "proto", ROUTE_PROTO]
         try:
             k.ip(args)
         except RuntimeFailure as err:

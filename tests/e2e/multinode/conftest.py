@@ -7,6 +7,10 @@ Topology (every name carries a random tag; the LAN subnet is random in 10.253.0.
       apiserver, controller-manager                pb --------- eth0 10.253.N.3/24, default via .1
       (--allocate-node-cidrs), scheduler                         kubelite agent --cluster-cidr ...
 
+For the VXLAN backend (``multinode_vxlan``) each node also gets ``data0`` on a subnet of its own
+(10.252.M.2/24 and 10.252.M+1.2/24) behind a router namespace, with its default route (so its InternalIP)
+there: the nodes then share no L2 segment, only the control-plane LAN.
+
 The LAN bridge lives in a namespace of its own, so bridged frames never meet the host's firewall
 (``br_netfilter`` is loaded here). The agents run under ``nsenter --net``: they keep the host's mount
 namespace, so the pod namespaces under /run/netns and the containers' mounts are visible to the teardown,
@@ -67,6 +71,7 @@ class Node:
     root: str
     bridge: str
     table: str
+    lan_ip: str = ""  # its address on the test LAN (the control plane's network); ip is its InternalIP
     proc: subprocess.Popen[bytes] | None = None
 
     def ip_cmd(self, *args: str) -> str:
@@ -81,6 +86,7 @@ class MultiNode:
     server: HostServer
     kubectl: Kubectl
     nodes: dict[str, Node]
+    backend: str = "host-gw"
     procs: dict[str, subprocess.Popen[bytes]] = field(default_factory=dict)
 
     def logs(self) -> str:
@@ -108,7 +114,8 @@ class MultiNode:
         node.proc = self.start(node.name, [
             "nsenter", f"--net=/run/netns/{node.netns}", "--",
             *self.kubelite("--root", node.root, "agent", "--node-name", node.name,
-                           "--kubeconfig", str(self.server.kubeconfig), "--cluster-cidr", CLUSTER_CIDR)])
+                           "--kubeconfig", str(self.server.kubeconfig), "--cluster-cidr", CLUSTER_CIDR,
+                           "--network-backend", self.backend)])
 
     def stop_all(self) -> None:
         for p in self.procs.values():
@@ -158,45 +165,79 @@ def _lan(host_ip: str, lan: str, host_veth: str, nodes: list[Node]) -> None:
     for node, port in zip(nodes, ("pa", "pb"), strict=True):
         sh("ip", "-n", lan, "link", "add", port, "type", "veth", "peer", "name", "eth0", "netns", node.netns)
         sh("ip", "-n", lan, "link", "set", port, "master", "br0", "up")
-        node.ip_cmd("addr", "add", f"{node.ip}/24", "dev", "eth0")
+        node.ip_cmd("addr", "add", f"{node.lan_ip}/24", "dev", "eth0")
         node.ip_cmd("link", "set", "eth0", "up")
-        node.ip_cmd("route", "add", "default", "via", host_ip)
+        if node.ip == node.lan_ip:
+            node.ip_cmd("route", "add", "default", "via", host_ip)
+
+
+def _routed(router: str, nodes: list[Node]) -> None:
+    """Each node also on a subnet of its own behind a router namespace, its default route (hence its
+    InternalIP) there: the nodes reach each other only through the router, never on one L2 segment."""
+    sh("ip", "netns", "add", router)
+    sh("ip", "-n", router, "link", "set", "lo", "up")
+    sh("ip", "netns", "exec", router, "sysctl", "-qw", "net.ipv4.ip_forward=1")
+    for node, port in zip(nodes, ("ra", "rb"), strict=True):
+        gateway = node.ip.rsplit(".", 1)[0] + ".1"
+        sh("ip", "-n", router, "link", "add", port, "type", "veth", "peer", "name", "data0", "netns", node.netns)
+        sh("ip", "-n", router, "addr", "add", f"{gateway}/24", "dev", port)
+        sh("ip", "-n", router, "link", "set", port, "up")
+        node.ip_cmd("addr", "add", f"{node.ip}/24", "dev", "data0")
+        node.ip_cmd("link", "set", "data0", "up")
+        node.ip_cmd("route", "add", "default", "via", gateway)
 
 
 @pytest.fixture(scope="module")
 def multinode(tmp_path_factory: pytest.TempPathFactory) -> Iterator[MultiNode]:
+    """Two nodes on one LAN, host-gw routes."""
+    yield from _cluster(tmp_path_factory, "host-gw")
+
+
+@pytest.fixture(scope="module")
+def multinode_vxlan(tmp_path_factory: pytest.TempPathFactory) -> Iterator[MultiNode]:
+    """Two nodes on different subnets behind a router, a VXLAN overlay."""
+    yield from _cluster(tmp_path_factory, "vxlan")
+
+
+def _cluster(tmp_path_factory: pytest.TempPathFactory, backend: str) -> Iterator[MultiNode]:
     for tool in ("ip", "nft", "nsenter"):
         if sh("sh", "-c", f"command -v {tool}", check=False).returncode != 0:
             pytest.fail(f"{tool} not found: install iproute2, nftables and util-linux (make test does)")
     tag = secrets.token_hex(3)
     prefix = f"10.253.{secrets.randbelow(250)}"
-    host_ip, lan, host_veth = f"{prefix}.1", f"kln-lan-{tag}", f"klh{tag}"
+    host_ip, lan, host_veth, router = f"{prefix}.1", f"kln-lan-{tag}", f"klh{tag}", f"kln-rt-{tag}"
+    routed = backend == "vxlan"
+    data = 2 * secrets.randbelow(120)  # the routed subnets: 10.252.<data>.0/24 and 10.252.<data+1>.0/24
     nodes = []
-    for letter, last in (("a", 2), ("b", 3)):
+    for index, (letter, last) in enumerate((("a", 2), ("b", 3))):
         root = tempfile.mkdtemp(prefix=f"kl-mn{letter}-")
-        node = Node(name=f"node-{letter}-{tag}", netns=f"kln-{letter}-{tag}", ip=f"{prefix}.{last}", root=root,
+        lan_ip = f"{prefix}.{last}"
+        node = Node(name=f"node-{letter}-{tag}", netns=f"kln-{letter}-{tag}",
+                    ip=f"10.252.{data + index}.2" if routed else lan_ip, lan_ip=lan_ip, root=root,
                     bridge=f"klb{tag}{letter}", table=f"kl_mn{tag}{letter}")
         os.makedirs(os.path.join(root, "network"))
         with open(os.path.join(root, "network", "config.json"), "w") as fh:
             json.dump({"bridge": node.bridge, "table": node.table}, fh)
         nodes.append(node)
-    data = tmp_path_factory.mktemp("multinode")
+    workdir = tmp_path_factory.mktemp("multinode")
     server: HostServer | None = None
     cluster: MultiNode | None = None
     try:
         _lan(host_ip, lan, host_veth, nodes)
+        if routed:
+            _routed(router, nodes)
         for node in nodes:
             bootstrap_busybox(node.root)
         port = _free_port(host_ip)
-        log = data / "server.log"
-        proc = subprocess.Popen([sys.executable, "-m", "kubelite", "apiserver", "--data-dir", str(data),
+        log = workdir / "server.log"
+        proc = subprocess.Popen([sys.executable, "-m", "kubelite", "apiserver", "--data-dir", str(workdir),
                                  "--listen", f"{host_ip}:{port}"],
                                 stdout=log.open("ab"), stderr=subprocess.STDOUT,
                                 env=dict(os.environ, PYTHONUNBUFFERED="1"))
-        server = HostServer(proc, data, port, log, host=host_ip)
+        server = HostServer(proc, workdir, port, log, host=host_ip)
         wait_healthy(server, 60)
-        cluster = MultiNode(tag, lan, host_ip, server, Kubectl(server, data / "kcache"),
-                            {n.name: n for n in nodes})
+        cluster = MultiNode(tag, lan, host_ip, server, Kubectl(server, workdir / "kcache"),
+                            {n.name: n for n in nodes}, backend=backend)
         cluster.start("controller-manager", cluster.kubelite(
             "controller-manager", "--kubeconfig", str(server.kubeconfig), "--allocate-node-cidrs",
             "--cluster-cidr", CLUSTER_CIDR))
@@ -215,6 +256,6 @@ def multinode(tmp_path_factory: pytest.TempPathFactory) -> Iterator[MultiNode]:
                    check=False, timeout=120)
             else:
                 sh(sys.executable, "-c", TEARDOWN, node.root, check=False, timeout=120)
-        for ns in (*(n.netns for n in nodes), lan):
+        for ns in (*(n.netns for n in nodes), lan, router):
             sh("ip", "netns", "del", ns, check=False)
         sh("ip", "link", "del", host_veth, check=False)

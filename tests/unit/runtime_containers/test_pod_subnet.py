@@ -10,8 +10,16 @@ from kubelite.runtime.container_errors import InvalidArgument
 from kubelite.runtime.network.ipam import NetConf, Table, load_conf
 from kubelite.runtime.network.kernel import RecordingKernel
 from kubelite.runtime.network.nft import ruleset
-from kubelite.runtime.network.routes import ROUTE_PROTO, plan_routes, remove_routes, sync_routes
+from kubelite.runtime.network.routes import ROUTE_PROTO, Nexthop, plan_routes, remove_routes, sync_routes
 from kubelite.runtime.network.subnet import use_subnet
+from kubelite.runtime.network.vxlan import (
+    device_name,
+    ensure_device,
+    overlay_state,
+    sync_overlay,
+    underlay_device,
+    vtep_mac,
+)
 
 TABLE = [
     {"dst": "default", "gateway": "192.0.2.1", "dev": "eth0"},
@@ -27,8 +35,8 @@ def test_plan_adds_replaces_deletes_only_our_routes_and_leaves_foreign_ones() ->
     desired = {"10.244.1.0/24": "10.99.0.3", "10.244.2.0/24": "10.99.0.4", "10.244.3.0/24": "10.99.0.5",
                "10.244.4.0/24": "10.99.0.6"}
     plan = plan_routes(desired, TABLE)
-    assert plan.add == {"10.244.4.0/24": "10.99.0.6"}
-    assert plan.replace == {"10.244.2.0/24": "10.99.0.4"}  # ours, gateway moved
+    assert plan.add == {"10.244.4.0/24": Nexthop("10.99.0.6")}
+    assert plan.replace == {"10.244.2.0/24": Nexthop("10.99.0.4")}  # ours, gateway moved
     assert plan.delete == ["10.244.9.0/24"]  # ours, node gone
     assert plan.blocked == ["10.244.3.0/24"]  # somebody else's route: never touched
     assert plan_routes({"10.244.1.0/24": "10.99.0.3"}, TABLE[:3]).empty()
@@ -102,3 +110,35 @@ def test_use_subnet_refuses_to_strand_running_containers(tmp_path: Path) -> None
 def test_use_subnet_rejects_bad_input(tmp_path: Path, subnet: str, cluster: str, message: str) -> None:
     with pytest.raises(InvalidArgument, match=message):
         use_subnet(str(tmp_path), RecordingKernel(), subnet, cluster)
+
+
+def test_overlay_state_follows_from_cidr_and_host_address() -> None:
+    state = overlay_state({"10.244.1.0/24": "10.252.2.2", "10.244.2.0/24": "10.252.3.2"}, "klvx")
+    assert state.routes["10.244.1.0/24"] == Nexthop("10.244.1.0", "klvx", onlink=True)
+    assert state.neighbours == {"10.244.1.0": "0e:6b:0a:f4:01:00", "10.244.2.0": "0e:6b:0a:f4:02:00"}
+    assert state.fdb == {"0e:6b:0a:f4:01:00": "10.252.2.2", "0e:6b:0a:f4:02:00": "10.252.3.2"}
+    assert vtep_mac("10.244.1.0/24") == "0e:6b:0a:f4:01:00" and device_name("kubelite0") == "kubelite0vx"
+    assert underlay_device([{"ifname": "lo", "addr_info": [{"local": "127.0.0.1"}]},
+                            {"ifname": "eth0", "addr_info": [{"local": "10.252.1.2"}]}], "10.252.1.2") == "eth0"
+
+
+def test_sync_overlay_entries_then_routes_and_stale_peers_go() -> None:
+    k = RecordingKernel(neighbours={"10.244.9.0": "0e:6b:0a:f4:09:00"}, fdb={"0e:6b:0a:f4:09:00": "10.252.9.2"})
+    result = sync_overlay(k, "klvx", {"10.244.1.0/24": "10.252.2.2"})
+    assert not result.failed and list(result.plan.add) == ["10.244.1.0/24"]
+    assert k.neighbours == {"10.244.1.0": "0e:6b:0a:f4:01:00"} and k.fdb == {"0e:6b:0a:f4:01:00": "10.252.2.2"}
+    assert {"dst": "10.244.1.0/24", "gateway": "10.244.1.0", "dev": "klvx", "protocol": ROUTE_PROTO} in k.routes
+    route_call = next(i for i, c in enumerate(k.calls) if c[:3] == ("ip", "", "route"))
+    assert all(i < route_call for i, c in enumerate(k.calls) if c[0] == "bridge")  # entries before the route
+    before = len(k.calls)
+    assert sync_overlay(k, "klvx", {"10.244.1.0/24": "10.252.2.2"}).plan.empty()
+    assert [c for c in k.calls[before:] if c[0] in ("ip", "bridge")] == []
+
+
+def test_ensure_device_creates_once_with_the_vtep_mac() -> None:
+    k = RecordingKernel()
+    ensure_device(k, "klvx", "10.244.3.0/24", "10.252.1.2")
+    assert ("ip", "", "link", "add", "name", "klvx", "type", "vxlan", "id", "1", "local", "10.252.1.2",
+            "dstport", "8472", "nolearning") in k.calls
+    assert ("ip", "", "link", "set", "klvx", "address", "0e:6b:0a:f4:03:00") in k.calls
+    assert ("ip", "", "addr", "add", "10.244.3.0/32", "dev", "klvx") in k.calls
