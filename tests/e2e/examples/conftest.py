@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import signal
 import socket
 import subprocess
@@ -50,15 +51,26 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
-def port_is_free(port: int) -> bool:
-    """Nothing on this machine listens on ``port`` (TCP, any address)."""
+def port_taken_by(port: int) -> str | None:
+    """What holds TCP ``port`` on this machine, or None: a listening socket, or a DNAT rule another
+    cluster (or a ``kubelite run -p``) programmed in some nftables table, which no bind() would notice."""
     with socket.socket() as s:
         s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         try:
             s.bind(("0.0.0.0", port))
-        except OSError:
-            return False
-    return True
+        except OSError as err:
+            return f"a process listens on it ({err.strerror}; ss -ltnp 'sport = {port}' names it)"
+    # The engine publishes ``tcp dport P dnat to ...``; the service proxy lists ``tcp . P : goto ...`` in
+    # its node-port map.
+    pattern = re.compile(rf"tcp dport {port} .*dnat|tcp \. {port} :")
+    ruleset = subprocess.run(["nft", "list", "ruleset"], capture_output=True, text=True, check=False).stdout
+    table = ""
+    for line in ruleset.splitlines():
+        if line.startswith("table "):
+            table = line.removesuffix("{").strip()
+        elif pattern.search(line):
+            return f"nftables {table} forwards it (another cluster's node port or hostPort)"
+    return None
 
 
 @dataclass

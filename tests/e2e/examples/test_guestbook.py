@@ -12,7 +12,7 @@ import urllib.request
 
 import pytest
 
-from tests.e2e.examples.conftest import EXAMPLES, Cluster, http_get, port_is_free
+from tests.e2e.examples.conftest import EXAMPLES, Cluster, http_get, port_taken_by
 
 # The Debian base bootstrap (about a minute, several under load) may be waited for inside this test.
 pytestmark = [pytest.mark.e2e, pytest.mark.debian_base, pytest.mark.timeout(900)]
@@ -59,9 +59,10 @@ def post(base: str, message: str) -> int:
 
 
 def test_guestbook_walkthrough(cluster: Cluster) -> None:
-    if not port_is_free(NODE_PORT):
-        pytest.fail(f"port {NODE_PORT} is taken on this machine: the guestbook's frontend uses NodePort {NODE_PORT} "
-                    f"as seed 004 does; stop what listens there (ss -ltnp 'sport = {NODE_PORT}')", pytrace=False)
+    holder = port_taken_by(NODE_PORT)
+    if holder:
+        pytest.fail(f"port {NODE_PORT} is taken on this machine: {holder}; the guestbook's frontend uses NodePort "
+                    f"{NODE_PORT} as seed 004 does: free it and run again", pytrace=False)
     cluster.engine.ensure_base()
     for image in ("redis-master", "redis-slave", "php-frontend"):
         built = cluster.kubelite("build", "-t", f"guestbook/{image}:1.0", str(HERE / image))

@@ -7,7 +7,7 @@ import socket
 
 import pytest
 
-from tests.e2e.examples.conftest import EXAMPLES, Cluster, port_is_free
+from tests.e2e.examples.conftest import EXAMPLES, Cluster, port_taken_by
 
 # The Debian base bootstrap (about a minute, several under load) may be waited for inside this test.
 pytestmark = [pytest.mark.e2e, pytest.mark.debian_base, pytest.mark.timeout(900)]
@@ -26,9 +26,10 @@ def ping(host: str, port: int = 6379) -> bool:
 
 
 def test_redis_walkthrough(cluster: Cluster) -> None:
-    if not port_is_free(6379):
-        pytest.fail("port 6379 is taken on this machine: examples/redis publishes the node's 6379 as seed 001 "
-                    "does; stop what listens there (ss -ltnp 'sport = 6379') and run again", pytrace=False)
+    holder = port_taken_by(6379)
+    if holder:
+        pytest.fail(f"port 6379 is taken on this machine: {holder}; examples/redis publishes the node's 6379 as "
+                    "seed 001 does: free it and run again", pytrace=False)
     cluster.engine.ensure_base()
     built = cluster.kubelite("build", "-t", "example/redis:1.0", str(HERE))
     assert "Successfully tagged example/redis:1.0" in built.stdout
