@@ -153,9 +153,13 @@ async def test_failures_become_waiting_reasons(harness: Harness) -> None:
                 and cs["lastState"]["terminated"]["exitCode"] == 3
 
         await eventually(crash_loop, "CrashLoopBackOff after a restart")
-        events = await harness.client.resource("v1", "events").list("default")
-        reasons = {e["reason"] for e in events["items"]}
-        assert {"Failed", "Created", "Started", "BackOff", "Pulled"} <= reasons
+
+        async def reported() -> bool:
+            # Events are posted in the background: wait for them rather than catch them mid-flight.
+            events = await harness.client.resource("v1", "events").list("default")
+            return {"Failed", "Created", "Started", "BackOff", "Pulled"} <= {e["reason"] for e in events["items"]}
+
+        await eventually(reported, "the pods' events")
 
 
 async def test_probes_drive_readiness_and_restarts(harness: Harness) -> None:
