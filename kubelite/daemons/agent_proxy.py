@@ -48,10 +48,15 @@ def proxy_config(net: NetConf, node_name: str) -> ProxyConfig:
 
 
 def set_sysctls(proc_sys: Path = Path("/proc/sys")) -> None:
+    """Best effort: a read-only /proc/sys (some containers) costs the loopback paths, not the node."""
     for key, value in SYSCTLS.items():
         path = proc_sys / key
-        if path.read_text().strip() != value:
-            path.write_text(value)
+        try:
+            if path.read_text().strip() != value:
+                path.write_text(value)
+        except OSError as err:
+            log.warning("cannot set sysctl; node ports on 127.0.0.1 may not answer",
+                        extra={"sysctl": key, "error": str(err)})
 
 
 class NodeProxy:

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import json
 import re
+import subprocess
+import sys
 import urllib.request
 from typing import Any
 
@@ -110,11 +112,12 @@ def test_kubia_through_cluster_ip_node_port_and_load_balancer(node: Node) -> Non
     assert re.search(rf"Address:\s*{re.escape(cluster_ip)}\b", out), out
     # The short name goes through the C library's resolver and the search path (busybox's nslookup
     # does not apply search domains); ping prints the address it resolved, whether or not ICMP answers.
-    out, _ = node.exec(victim, "kubia", ["ping", "-c", "1", "-W", "1", "kubia-http"])
-    assert f"PING kubia-http ({cluster_ip})" in out, out
+    wait_for(node, "the short name resolving in a pod", lambda: f"PING kubia-http ({cluster_ip})" in node.exec(
+        victim, "kubia", ["ping", "-c", "1", "-W", "1", "kubia-http"])[0])
     # (busybox's wget -T crashes on Debian 12's busybox-static: bound it with timeout instead.)
-    out, code = node.exec(victim, "kubia", ["timeout", "10", "wget", "-q", "-O", "-", "http://kubia-http/"])
-    assert code == 0 and out.strip() in rest, out
+    wait_for(node, "a pod reaching the service by name", lambda: (r := node.exec(
+        victim, "kubia", ["timeout", "10", "wget", "-q", "-O", "-", "http://kubia-http/"]))[1] == 0
+        and r[0].strip() in rest)
 
     # Ready again (whichever pod the scale-down keeps must serve), then down to one replica.
     out, code = node.exec(victim, "kubia", ["sh", "-c", "echo ok > /www/ready"])
@@ -127,8 +130,14 @@ def test_kubia_through_cluster_ip_node_port_and_load_balancer(node: Node) -> Non
     for url in urls:
         wait_for(node, f"only {left} answering on {url}", lambda u=url: answers(u, 20) == only, within=90)
     # Hairpin: the one pod reaches itself through its own service.
-    out, code = node.exec(left, "kubia", ["timeout", "10", "wget", "-q", "-O", "-", f"http://{cluster_ip}/"])
-    assert code == 0 and out.strip() == f"You've hit {left}", out
+    wait_for(node, "the pod reaching itself through its service", lambda: node.exec(
+        left, "kubia", ["timeout", "10", "wget", "-q", "-O", "-", f"http://{cluster_ip}/"])[0].strip() in only)
+    # What `kubelite service --url` prints opens from this machine.
+    printed = subprocess.run([sys.executable, "-m", "kubelite", "service", "kubia-http", "--url", "--kubeconfig",
+                              str(node.server.kubeconfig)], check=True, capture_output=True, text=True,
+                             timeout=60).stdout.split()
+    assert f"http://127.0.0.1:{node_port}" in printed and f"http://{external}:80" in printed, printed
+    assert {hit(url) for url in printed} == only
 
     node.kubectl.run("delete", "svc", "kubia-http")
     node.kubectl.run("delete", "rc", "kubia")
