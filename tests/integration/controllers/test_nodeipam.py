@@ -75,3 +75,29 @@ async def test_cidrs_allocated_routes_follow_and_the_engine_moves(tmp_path: Path
 
 async def _is(value: Any, want: str) -> bool:
     return bool(await value == want)
+
+
+async def test_a_full_range_waits_for_a_deleted_node(tmp_path: Path) -> None:
+    async with running_apiserver(tmp_path / "api") as api, Client.from_kubeconfig(api.kubeconfig) as client:
+        factory = InformerFactory(client)
+        ipam = NodeIpamController(client, factory, NodeIpamConfig("10.244.0.0/24", 25))  # room for two
+        async with running(factory, ipam):
+            for name, ip in (("a", "10.99.0.2"), ("b", "10.99.0.3"), ("c", "10.99.0.4")):
+                await add_node(client, name, ip)
+            await eventually(lambda: _both(client), "a and b allocated", within=30)
+            events = client.resource("v1", "events")
+
+            async def refused() -> bool:
+                listing = await events.list("default")
+                return any(e.get("reason") == "CIDRNotAvailable" and e["involvedObject"]["name"] == "c"
+                           for e in listing.get("items") or [])
+
+            await eventually(refused, "a CIDRNotAvailable event for c", within=30)
+            assert await cidr_of(client, "c") == ""
+            freed = await cidr_of(client, "a")
+            await client.resource("v1", "nodes").delete("a")
+            await eventually(lambda: _is(cidr_of(client, "c"), freed), "c given a's subnet", within=30)
+
+
+async def _both(client: Client) -> bool:
+    return {await cidr_of(client, "a"), await cidr_of(client, "b")} == {"10.244.0.0/25", "10.244.0.128/25"}
