@@ -31,6 +31,7 @@ import contextlib
 import logging
 import ssl
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 from urllib.parse import quote, urlencode
 
@@ -132,6 +133,16 @@ def kubelet_query(sub: str, query: Any) -> list[tuple[str, str]]:
             if value < 0 or (value == 0 and p != "tailLines"):
                 raise st.invalid("PodLogOptions", "", [st.invalid_value(p, value, "must be greater than 0")])
             out.append((p, str(value)))
+        since_time = query.get("sinceTime")
+        if since_time:
+            if query.get("sinceSeconds"):
+                raise st.invalid("PodLogOptions", "", [st.forbidden_field(
+                    "sinceSeconds", "at most one of `sinceTime` or `sinceSeconds` may be specified")])
+            try:
+                datetime.fromisoformat(since_time.replace("Z", "+00:00"))
+            except ValueError:
+                raise st.bad_request(f"invalid value for sinceTime: {since_time!r} is not an RFC 3339 time") from None
+            out.append(("sinceTime", since_time))
         return out
     if sub in ("exec", "attach"):
         out += [(p, "1") for p in STREAM_FLAGS if query.get(p, "").lower() in truthy]

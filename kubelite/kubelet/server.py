@@ -5,7 +5,7 @@ Routes (the real kubelet's paths and query parameters)::
 
     GET /healthz                                           "ok"
     GET /containerLogs/{namespace}/{pod}/{container}       ?follow, tailLines, timestamps, previous,
-                                                           sinceSeconds, limitBytes
+                                                           sinceSeconds, sinceTime, limitBytes
     GET|POST /exec/{namespace}/{pod}/{container}           ?command=..., stdin, stdout, stderr: a
                                                            WebSocket, channel protocol v4/v5 (streaming.py)
 
@@ -93,10 +93,19 @@ def ensure_serving_cert(directory: str, sans: Iterable[str]) -> tuple[str, str]:
     return cert_path, key_path
 
 
-def _since_filter(lines: list[LogLine], since_seconds: int | None) -> list[LogLine]:
-    if not since_seconds:
+def _cutoff(since_seconds: int | None, since_time: str | None) -> datetime.datetime | None:
+    """The oldest log time to show: ``sinceSeconds`` ago, or ``sinceTime`` (RFC 3339)."""
+    if since_seconds:
+        return datetime.datetime.now(datetime.UTC) - datetime.timedelta(seconds=since_seconds)
+    if since_time:
+        stamp = datetime.datetime.fromisoformat(since_time.replace("Z", "+00:00"))
+        return stamp if stamp.tzinfo else stamp.replace(tzinfo=datetime.UTC)
+    return None
+
+
+def _since_filter(lines: list[LogLine], cutoff: datetime.datetime | None) -> list[LogLine]:
+    if cutoff is None:
         return lines
-    cutoff = datetime.datetime.now(datetime.UTC) - datetime.timedelta(seconds=since_seconds)
     out = []
     for line in lines:
         try:
@@ -191,10 +200,14 @@ class KubeletServer:
             limit = int(q["limitBytes"]) if "limitBytes" in q else None
         except ValueError:
             raise web.HTTPBadRequest(text="tailLines, sinceSeconds and limitBytes must be integers") from None
+        try:
+            cutoff = _cutoff(since, q.get("sinceTime"))
+        except ValueError:
+            raise web.HTTPBadRequest(text="sinceTime must be an RFC 3339 time") from None
         m = request.match_info
         ctr = await self._find(m["namespace"], m["pod"], m["container"], q.get("previous") in truthy)
         lines, offset = await asyncio.to_thread(read_log, ctr.log_path, tail=None)
-        lines = _since_filter(lines, since)
+        lines = _since_filter(lines, cutoff)
         if tail is not None:
             lines = lines[-tail:] if tail > 0 else []
         resp = web.StreamResponse(headers={"Content-Type": "text/plain"})

@@ -149,6 +149,8 @@ def test_logs_whole_tail_timestamps_and_limit(kubectl: Kubectl, shell: str) -> N
     assert [line.split(" ", 1)[1] for line in stamped] == ["one", "two", "three"]
     assert all(re.match(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?Z ", line) for line in stamped), stamped
     assert kubectl.run("logs", shell, "--since=1h").stdout == "one\ntwo\nthree\n"
+    assert kubectl.run("logs", shell, "--since-time=2000-01-01T00:00:00Z").stdout == "one\ntwo\nthree\n"
+    assert kubectl.run("logs", shell, "--since-time=2999-01-01T00:00:00Z").stdout == ""
 
 
 def test_logs_follow_sees_a_line_written_after_it_started(kubectl: Kubectl, shell: str) -> None:

@@ -60,10 +60,15 @@ def test_kubelet_query_keeps_only_known_options() -> None:
     assert kubelet_query("portforward", MultiDict()) == []
     logs = MultiDict([("follow", "true"), ("tailLines", "0"), ("previous", "false"), ("limitBytes", "10")])
     assert kubelet_query("log", logs) == [("follow", "true"), ("tailLines", "0"), ("limitBytes", "10")]
-    for bad in (("tailLines", "x"), ("sinceSeconds", "0"), ("limitBytes", "-1")):
+    assert kubelet_query("log", MultiDict([("sinceTime", "2026-01-02T03:04:05Z")])) == [
+        ("sinceTime", "2026-01-02T03:04:05Z")]
+    for bad in (("tailLines", "x"), ("sinceSeconds", "0"), ("limitBytes", "-1"), ("sinceTime", "yesterday")):
         with pytest.raises(ApiError) as err:
             kubelet_query("log", MultiDict([bad]))
         assert err.value.code in (400, 422)
+    with pytest.raises(ApiError) as err:
+        kubelet_query("log", MultiDict([("sinceTime", "2026-01-02T03:04:05Z"), ("sinceSeconds", "5")]))
+    assert err.value.code == 422 and "at most one of" in err.value.message
 
 
 def test_parse_head() -> None:
