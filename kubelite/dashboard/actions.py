@@ -5,7 +5,8 @@
   annotation ``kubectl.kubernetes.io/restartedAt`` (``kubectl rollout restart``);
 - ``POST /api/undo`` ``{namespace, name}``: the previous revision's ReplicaSet template sent back as a
   JSON patch (``kubectl rollout undo``);
-- ``POST /api/create`` with YAML or JSON (several documents, or a List): each object created.
+- ``POST /api/create`` with YAML or JSON (several documents, or a List): each object created, or with
+  ``?mode=apply`` applied server-side (the detail page's Edit sends the object back this way).
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ REVISION = "deployment.kubernetes.io/revision"
 SCALABLE = {"Deployment": ("apps/v1", "deployments"), "ReplicaSet": ("apps/v1", "replicasets"),
             "ReplicationController": ("v1", "replicationcontrollers"), "StatefulSet": ("apps/v1", "statefulsets")}
 MAX_MANIFEST_BYTES = 1 << 20
+FIELD_MANAGER = "kubelite-dashboard"
 
 
 async def _json_body(request: web.Request) -> JsonDict | None:
@@ -126,8 +128,12 @@ def parse_manifests(text: str) -> list[JsonDict]:
 
 
 async def create(request: web.Request) -> web.StreamResponse:
-    """Create every object of the pasted manifest, in order; stops at the first failure and says which
-    objects were created before it."""
+    """Create (or with ``?mode=apply``, server-side apply as field manager ``kubelite-dashboard``, taking
+    over conflicting fields as ``kubectl apply --server-side --force-conflicts`` does) every object of
+    the pasted manifest, in order; stops at the first failure and says which objects were done before."""
+    mode = request.query.get("mode", "create")
+    if mode not in ("create", "apply"):
+        return bad_request("mode is create or apply")
     raw = await request.content.read(MAX_MANIFEST_BYTES + 1)
     if len(raw) > MAX_MANIFEST_BYTES:
         return bad_request("the manifest is larger than 1 MiB")
@@ -139,17 +145,22 @@ async def create(request: web.Request) -> web.StreamResponse:
     if not valid_name(namespace):
         return bad_request("namespace is not a valid name")
     client = request.app[CLIENT]
-    created: list[str] = []
+    done: list[str] = []
     for obj in objects:
         resource = REGISTRY.by_api_version_kind(str(obj["apiVersion"]), str(obj["kind"]))
         if resource is None:
             return bad_request(f'no kind "{obj["kind"]}" in version "{obj["apiVersion"]}"')
+        if not (obj.get("metadata") or {}).get("name"):
+            return bad_request(f"a {obj['kind']} needs metadata.name here")
         ns = (obj.get("metadata") or {}).get("namespace") or namespace if resource.namespaced else None
+        api = client.resource(resource.api_version, resource.plural, namespaced=resource.namespaced)
         try:
-            made = await client.resource(resource.api_version, resource.plural,
-                                         namespaced=resource.namespaced).create(obj, ns)
+            if mode == "apply":
+                made = await api.apply(obj, ns, field_manager=FIELD_MANAGER, force=True)
+            else:
+                made = await api.create(obj, ns)
         except ApiError as err:
-            message = f"{err}" + (f" (created before it: {', '.join(created)})" if created else "")
+            message = f"{err}" + (f" (done before it: {', '.join(done)})" if done else "")
             return web.json_response({**err.status, "message": message}, status=int(err.status.get("code") or 500))
-        created.append(f"{resource.kind.lower()}/{made['metadata']['name']}")
-    return web.json_response({"created": created})
+        done.append(f"{resource.kind.lower()}/{made['metadata']['name']}")
+    return web.json_response({"created" if mode == "create" else "applied": done})

@@ -2,11 +2,19 @@
 events of several collections, so a page needs one connection however many lists it shows (browsers
 allow only six per host over HTTP/1.1).
 
-Each path is watched with the client's resuming watch from version "" (the server first sends what
-exists as ADDED, then the changes). Each event is one SSE message ``{"i": <index of the path>, "type",
-"object"}``. When the server no longer has the version to resume from, a ``RESET`` message for that
-path tells the page to forget its copy, and the watch starts over from "" (each stream also starts
-with one, for browsers that reconnect).
+Each path is followed as an informer does: list, then watch from the list's resourceVersion with the
+client's resuming watch. Each message is one SSE ``data:`` line ``{"i": <index of the path>, "type",
+"object"}``, in this order per path:
+
+- ``RESET``: forget what you hold for this path (first in every stream, so a browser that reconnects by
+  itself, as EventSource does, drops objects deleted while it was away; again before every re-list);
+- ``ADDED`` for each listed object, then ``SYNCED``: the page now holds the whole collection (until
+  then an empty table means "loading", not "none");
+- ``ADDED``/``MODIFIED``/``DELETED`` as they happen.
+
+A 410 (the version to resume from is gone) or a lost API server re-lists, after a short pause in the
+second case, with an ``ERROR`` message the page shows until the next ``RESET``. A refusal (403, 404)
+is one ``ERROR`` and that path is not followed further.
 """
 
 from __future__ import annotations
@@ -19,7 +27,7 @@ from typing import Any
 import orjson
 from aiohttp import web
 
-from kubelite.client.errors import ApiError, GoneError
+from kubelite.client.errors import ApiError, GoneError, TransportError
 from kubelite.client.rest import Client
 from kubelite.client.watch import watch_resuming
 from kubelite.dashboard.errors import bad_request
@@ -29,6 +37,7 @@ from kubelite.dashboard.proxy import CLIENT
 log = logging.getLogger(__name__)
 MAX_PATHS = 8
 KEEPALIVE_SECONDS = 15.0
+RELIST_PAUSE_SECONDS = 2.0
 
 Message = dict[str, Any]
 
@@ -40,21 +49,32 @@ def _slim(obj: Any) -> Any:
     return obj
 
 
-async def _pump(client: Client, index: int, path: str, out: asyncio.Queue[Message]) -> None:
-    """Feed one path's events into ``out`` for ever, starting over after a 410.
-
-    Every stream starts with a ``RESET`` per path: a browser reconnecting by itself (EventSource does)
-    then drops what it held, including objects deleted while it was away, before the new ADDED events."""
+async def _follow(client: Client, index: int, path: str, out: asyncio.Queue[Message]) -> None:
+    """One list-then-watch cycle; returns only by raising (410, transport failure, refusal)."""
     await out.put({"i": index, "type": "RESET"})
+    listing: Any = await client.request("GET", path)
+    for item in (listing or {}).get("items") or []:
+        await out.put({"i": index, "type": "ADDED", "object": _slim(item)})
+    await out.put({"i": index, "type": "SYNCED"})
+    version = str(((listing or {}).get("metadata") or {}).get("resourceVersion") or "")
+    async for event in watch_resuming(client, path, resource_version=version):
+        await out.put({"i": index, "type": event.type, "object": _slim(event.object)})
+
+
+async def _pump(client: Client, index: int, path: str, out: asyncio.Queue[Message]) -> None:
+    """Follow one path for ever, as the module docstring says."""
     while True:
         try:
-            async for event in watch_resuming(client, path):
-                await out.put({"i": index, "type": event.type, "object": _slim(event.object)})
+            await _follow(client, index, path, out)
         except GoneError:
-            await out.put({"i": index, "type": "RESET"})
-        except ApiError as err:  # e.g. 403/404 for this path: say so once, stop watching it
+            continue  # re-list at once
+        except ApiError as err:  # e.g. 403/404 for this path: say so once, stop following it
             await out.put({"i": index, "type": "ERROR", "object": err.status})
             return
+        except TransportError as err:
+            await out.put({"i": index, "type": "ERROR", "object": {"message": f"the API server is not answering: "
+                                                                              f"{err}"}})
+            await client.clock.sleep(RELIST_PAUSE_SECONDS)
 
 
 async def watch(request: web.Request) -> web.StreamResponse:

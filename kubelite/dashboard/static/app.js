@@ -116,6 +116,7 @@ class Live {
   constructor(paths, onChange) {
     this.stores = paths.map(() => new Map());
     this.errors = paths.map(() => null);
+    this.synced = paths.map(() => false);
     this.onChange = onChange;
     this.pending = false;
     const query = paths.map((p) => `path=${encodeURIComponent(p)}`).join("&");
@@ -127,7 +128,8 @@ class Live {
   }
   handle(msg) {
     const store = this.stores[msg.i];
-    if (msg.type === "RESET") { store.clear(); this.errors[msg.i] = null; }
+    if (msg.type === "RESET") { store.clear(); this.errors[msg.i] = null; this.synced[msg.i] = false; }
+    else if (msg.type === "SYNCED") this.synced[msg.i] = true;
     else if (msg.type === "ERROR") this.errors[msg.i] = msg.object;
     else {
       const m = msg.object.metadata || {};
@@ -175,7 +177,9 @@ function livePage(paths, render) {
   const main = document.getElementById("main");
   const all = [kpath("Namespace"), ...paths];
   const live = new Live(all, () => {
-    setNamespaces(live.items(0));
+    // Until every list is whole, an empty table would say "none" when it means "loading".
+    if (live.synced.some((done, i) => !done && !live.errors[i])) return;
+    if (live.synced[0]) setNamespaces(live.items(0));
     const problems = live.errors.map((e, i) => e && h("p", { class: "problem" },
       `Cannot watch ${all[i]}: ${e.message || e.reason || "error"}`)).filter(Boolean);
     main.replaceChildren(...problems, ...[render((i) => live.items(i + 1), live)].flat());
@@ -499,13 +503,9 @@ function detail(path) {
   const watchPaths = [collection, kpath("Event", ns)];
   const children = CHILDREN[kind];
   if (children) watchPaths.push(kpath(children.kind, kind === "Node" ? "" : ns));
-  livePage(watchPaths, (items, live) => {
+  livePage(watchPaths, (items) => {
     const obj = items(0).find((o) => o.metadata.name === name);
-    if (!obj) {
-      return live.stores[1].size
-        ? h("p", { id: "gone" }, `${kind || "Object"} ${name} does not exist (any more).`)
-        : h("p", { class: "muted" }, "Loading…");
-    }
+    if (!obj) return h("p", { id: "gone" }, `${kind || "Object"} ${name} does not exist (any more).`);
     const m = obj.metadata;
     if (yamlFor !== m.resourceVersion) {
       yamlFor = m.resourceVersion;
@@ -540,7 +540,9 @@ function detail(path) {
       ? workloadActions(kind, obj) : "";
     return [
       h("h2", {}, `${kind || obj.kind} ${m.name}`),
-      panel("Summary", h("div", { class: "toolbar" }, acts), h("dl", { class: "kv", id: "summary" }, summary)),
+      panel("Summary", h("div", { class: "toolbar" }, acts,
+        h("button", { class: "edit", onclick: () => editObject(path) }, "Edit")),
+      h("dl", { class: "kv", id: "summary" }, summary)),
       panel("Conditions", table("conditions", [{ title: "Type" }, { title: "Status" }, { title: "Reason" },
         { title: "Message", cls: "wrap" }, { title: "Last transition", cls: "hide-sm" }],
       conditions.map((c) => ({ name: c.type, cells: [c.type, badge(c.status, c.status === "True" ? "ok" : "warn"),
@@ -691,26 +693,39 @@ spec:
         command: ["sh", "-c", "while true; do date; sleep 5; done"]
 `;
 
+/** Create (or apply, server-side) pasted YAML. The detail page's Edit lands here with the object's YAML. */
 function createPage() {
   const main = document.getElementById("main");
-  const text = h("textarea", { id: "manifest", spellcheck: "false" }, SAMPLE);
+  const editing = sessionStorage.getItem("kubelite.edit");
+  sessionStorage.removeItem("kubelite.edit");
+  const text = h("textarea", { id: "manifest", spellcheck: "false" }, editing || SAMPLE);
   const result = h("div", { id: "create-result", class: "empty" });
-  const submit = async () => {
-    const ns = namespace() || "default";
+  const submit = (mode) => async () => {
+    const q = new URLSearchParams({ namespace: namespace() || "default", mode });
     try {
-      const out = await api(`/api/create?namespace=${encodeURIComponent(ns)}`, { method: "POST", body: text.value,
+      const out = await api(`/api/create?${q}`, { method: "POST", body: text.value,
         headers: { "Content-Type": "application/yaml" } });
-      result.textContent = `Created: ${out.created.join(", ")}`;
+      result.textContent = mode === "apply" ? `Applied: ${out.applied.join(", ")}` : `Created: ${out.created.join(", ")}`;
       flash(result.textContent);
     } catch (err) {
       result.textContent = `Error: ${err.message}`;
       flash(err.message, true);
     }
   };
-  main.replaceChildren(h("h2", {}, "Create from YAML"), h("section", { class: "panel" },
+  main.replaceChildren(h("h2", {}, editing ? "Edit and apply" : "Create from YAML"), h("section", { class: "panel" },
     h("div", { class: "toolbar" }, h("span", { class: "muted" },
-      `Paste one or more objects; namespaced objects without a namespace go to "${namespace() || "default"}".`)),
-    text, h("div", { class: "toolbar" }, h("button", { class: "primary", id: "create", onclick: submit }, "Create")), result));
+      `Paste one or more objects; namespaced objects without a namespace go to "${namespace() || "default"}". ` +
+      "Create makes new objects; Apply (server-side) creates or updates them.")),
+    text, h("div", { class: "toolbar" },
+      h("button", { class: editing ? "" : "primary", id: "create", onclick: submit("create") }, "Create"),
+      h("button", { class: editing ? "primary" : "", id: "apply", onclick: submit("apply") }, "Apply")), result));
+}
+
+function editObject(path) {
+  api(`/api/yaml${path}?for=edit`).then((yaml) => {
+    sessionStorage.setItem("kubelite.edit", yaml);
+    location.hash = "#/create";
+  }).catch((err) => flash(err.message, true));
 }
 
 // ------------------------------------------------------------------------------------------ dialog

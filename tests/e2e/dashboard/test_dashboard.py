@@ -13,7 +13,7 @@ import urllib.request
 from typing import Any
 
 import pytest
-from selenium.common.exceptions import StaleElementReferenceException
+from selenium.common.exceptions import NoSuchElementException, StaleElementReferenceException
 from selenium.webdriver.common.by import By
 
 from kubelite.dashboard.auth import cookie_name
@@ -322,6 +322,18 @@ def test_detail_shows_conditions_events_owners_and_yaml(cluster: Cluster, dashbo
     browser.set_window_size(1280, 1700)  # the whole page: children and YAML too
     screenshot(browser, "detail")
     browser.set_window_size(1280, 900)
+    # Edit: the object's YAML without server-owned fields, changed and applied back.
+    click(browser, "#main button.edit")
+    wait_until(lambda: "kind: Deployment" in (browser.execute_script(
+        "const e = document.getElementById('manifest'); return e ? e.value : '';") or ""), "the YAML to edit")
+    manifest = browser.execute_script("return document.getElementById('manifest').value;")
+    assert "resourceVersion" not in manifest and "status:" not in manifest and "uid:" not in manifest
+    browser.execute_script("document.getElementById('manifest').value = arguments[0];",
+                           manifest.replace("\n  name: web\n", "\n  name: web\n  labels:\n    tier: frontend\n", 1))
+    click(browser, "#apply")
+    wait_until(lambda: "Applied: deployment/web" in text_of(browser, "create-result"), "the edit applied",
+               on_fail=lambda: text_of(browser, "create-result"))
+    assert kube_json(cluster, "deployment", "web")["metadata"]["labels"] == {"tier": "frontend"}
     go(browser, dashboard, f"detail/api/v1/namespaces/default/pods/{pod}")
     wait_until(lambda: "running" in rows(browser, "containers").get("main", ""), "the pod's running container")
     click(browser, '#summary a.obj-link[href*="/replicasets/web-"]')
@@ -341,9 +353,14 @@ def test_the_namespace_selector_filters_every_list(cluster: Cluster, dashboard: 
     def choose(value: str) -> None:
         from selenium.webdriver.support.ui import Select
 
-        wait_until(lambda: browser.find_elements(By.CSS_SELECTOR, f'#namespace option[value="{value}"]'),
-                   f"namespace {value or 'all'} offered in the selector")
-        Select(browser.find_element(By.ID, "namespace")).select_by_value(value)
+        def select() -> bool:
+            try:
+                Select(browser.find_element(By.ID, "namespace")).select_by_value(value)
+            except (StaleElementReferenceException, NoSuchElementException):
+                return False  # not offered yet, or the options were being redrawn
+            return True
+
+        wait_until(select, f"namespace {value or 'all'} chosen in the selector")
 
     choose("team-a")
     wait_until(lambda: set(rows(browser, "deployments")) == {"quiet"}, "only team-a's deployment")

@@ -109,6 +109,15 @@ async def test_create_scale_restart_undo_delete(env: tuple[TestClient[Any, Any],
     assert unknown.status == 400 and 'no kind "Nope"' in (await unknown.json())["message"]
 
     deployments = client.resource("apps/v1", "deployments")
+    # Edit: the YAML to edit leaves out what the server owns; applied back, the change lands.
+    edit = await (await http.get("/api/yaml/apis/apps/v1/namespaces/default/deployments/web?for=edit",
+                                 headers=AUTH)).text()
+    assert "resourceVersion" not in edit and "uid:" not in edit and "status:" not in edit and "name: web" in edit
+    applied = await http.post("/api/create?mode=apply", data=edit.replace("replicas: 1", "replicas: 2"), headers=AUTH)
+    assert applied.status == 200 and (await applied.json()) == {"applied": ["deployment/web"]}
+    assert (await deployments.get("web", "default"))["spec"]["replicas"] == 2
+    bad_mode = await http.post("/api/create?mode=replace", data=edit, headers=AUTH)
+    assert bad_mode.status == 400
     target = {"kind": "Deployment", "namespace": "default", "name": "web"}
     assert (await http.post("/api/scale", json={**target, "replicas": 3}, headers=AUTH)).status == 200
     assert (await deployments.get("web", "default"))["spec"]["replicas"] == 3
@@ -148,12 +157,14 @@ async def test_watch_streams_events_of_several_paths(env: tuple[TestClient[Any, 
     resp = await http.get(f"/api/watch?{paths}", headers=AUTH)
     assert resp.status == 200 and resp.headers["Content-Type"].startswith("text/event-stream")
     seen: list[tuple[int, str, str]] = []
+    created = False
     deadline = time.monotonic() + 30
     async with asyncio.timeout(60):
         async for event in _events(resp):
             name = (event.get("object") or {}).get("metadata", {}).get("name", "")
             seen.append((event["i"], event["type"], name))
-            if (0, "ADDED", "before") in seen and not any(n == "after" for _, _, n in seen):
+            if (0, "SYNCED", "") in seen and (1, "SYNCED", "") in seen and not created:
+                created = True
                 await client.resource("v1", "configmaps").create({"metadata": {"name": "after"}}, "default")
                 await client.resource("v1", "secrets").create({"metadata": {"name": "s"}}, "other")
             if (0, "ADDED", "after") in seen and (1, "ADDED", "s") in seen:
@@ -161,6 +172,10 @@ async def test_watch_streams_events_of_several_paths(env: tuple[TestClient[Any, 
             assert time.monotonic() < deadline, seen
     for index in (0, 1):  # each path's stream opens with a RESET, so a reconnecting page starts clean
         assert next(t for i, t, _ in seen if i == index) == "RESET"
+    first = [(t, n) for i, t, n in seen if i == 0]
+    # Listed objects, then SYNCED (the page holds the whole list), then what happens after.
+    assert first.index(("ADDED", "before")) < first.index(("SYNCED", "")) < first.index(("ADDED", "after"))
+    assert ("SYNCED", "") in [(t, n) for i, t, n in seen if i == 1]
     resp.close()
     for bad in ("", "?path=/metrics", "?" + "&".join(["path=/api/v1/pods"] * 9)):
         assert (await http.get(f"/api/watch{bad}", headers=AUTH)).status == 400
