@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import socket
 import ssl
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
@@ -212,3 +213,16 @@ async def test_refusals_and_bad_requests(client: Client, kubelet: FakeKubelet, a
     status, body = await client.call("GET", "/api/v1/namespaces/default/pods/pending/exec?command=ls",
                                      headers={"Connection": "Upgrade", "Upgrade": "websocket"})
     assert body["message"] == "pod pending does not have a host assigned"
+
+
+async def test_an_unreachable_kubelet_is_an_error_not_a_hang(client: Client, api: RunningApiServer) -> None:
+    with socket.socket() as s:  # a port nothing listens on once closed
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    await _node_and_pods(client, port)
+    status, body = await client.call("GET", "/api/v1/namespaces/default/pods/p/log?container=app")
+    assert (status, body["reason"]) == (500, "InternalError") and "127.0.0.1" in body["message"], body
+    _, writer, head = await _raw_upgrade(api, client.ssl, "/api/v1/namespaces/default/pods/p/exec"
+                                                          "?command=ls&stdout=true&container=app")
+    writer.close()
+    assert head.startswith("HTTP/1.1 500"), head
