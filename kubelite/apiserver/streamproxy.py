@@ -223,7 +223,9 @@ class KubeletProxy:
         if where is None:
             return web.Response(body=b"", content_type="text/plain")
         if self._session is None:
-            self._session = aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=None, sock_connect=30))
+            # No pool limit: each followed log holds its connection for as long as the client reads.
+            self._session = aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=0),
+                                                  timeout=aiohttp.ClientTimeout(total=None, sock_connect=30))
         url = f"https://{upgrade.host_port(where.host, where.port)}{where.path_qs}"
         try:
             backend = await self._session.get(url, ssl=self._ssl, headers=dict(self._auth_headers()))
