@@ -44,6 +44,9 @@ def test_docker_demo_walkthrough(cluster: Cluster) -> None:
     assert cluster.kubectl("create", "-f", str(HERE / "pod.yaml")).stdout.strip() == "pod/my-pod created"
     cluster.wait("my-pod serving v1 on its IP", lambda: served(cluster, "app=webserver", 1, "v1"))
     assert "app=webserver" in cluster.kubectl("describe", "pod", "my-pod").stdout
+    assert cluster.kubectl("exec", "my-pod", "--", "cat", "/version").stdout == "v1\n"
+    assert cluster.kubectl("label", "pods", "my-pod", "version=v1").stdout.strip() == "pod/my-pod labeled"
+    assert "my-pod" in cluster.kubectl("get", "pods", "-l", "version=v1").stdout
 
     # 3. kubectl port-forward (on a free local port rather than the README's 8081).
     local = free_port()

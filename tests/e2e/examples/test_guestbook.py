@@ -1,7 +1,7 @@
 """examples/guestbook (seed 004) as its README says, with kubectl 1.32 on ``kubelite up``: three images
 built on the node from Debian packages, the six objects created in the seed's order, a message posted
-through the frontend on NodePort 30001 read back from a replica, and both replicas following the master
-found through ``REDIS_MASTER_SERVICE_HOST``."""
+through the frontend on NodePort 30001 read back from a replica, both replicas following the master
+found through ``REDIS_MASTER_SERVICE_HOST``, and the master's DNS name resolving inside a frontend pod."""
 
 from __future__ import annotations
 
@@ -101,3 +101,7 @@ def test_guestbook_walkthrough(cluster: Cluster) -> None:
         ip = pod["status"]["podIP"]
         cluster.wait(f"the messages on replica {pod['metadata']['name']}",
                      lambda ip=ip: b"signed on localhost" in redis(ip, b"LRANGE messages 0 -1"), within=30)
+
+    # The DNS names the page falls back to (GET_HOSTS_FROM other than env), answered by cluster DNS.
+    hosts = cluster.kubectl("exec", "rc/frontend", "--", "getent", "hosts", "redis-master").stdout.split()
+    assert hosts == [master_ip, "redis-master.default.svc.cluster.local"], hosts
