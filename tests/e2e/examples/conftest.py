@@ -227,8 +227,10 @@ def cluster(engine: ExampleEngine, tmp_path_factory: pytest.TempPathFactory) -> 
         assert "kubelite is up" in up.stdout, up.stdout + up.stderr
         yield c
     finally:
-        c.kubectl("delete", "all", "--all", "--wait=true", "--timeout=60s", check=False)
-        c.down()
+        try:
+            c.kubectl("delete", "all", "--all", "--wait=true", "--timeout=60s", check=False)
+        finally:
+            c.down()
 
 
 def http_get(url: str, timeout: float = 3) -> str | None:
