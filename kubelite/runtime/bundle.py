@@ -65,7 +65,7 @@ def spec_options(engine: Engine, ctr: Container, binds: list[tuple[str, str, boo
     from kubelite.runtime.container_errors import CommandNotFound
     from kubelite.runtime.network.files import write_files
     from kubelite.runtime.seccomp import default_profile
-    from kubelite.runtime.spec import DEFAULT_CAPS, with_default_path
+    from kubelite.runtime.spec import capability_set, host_capabilities, with_default_path
     from kubelite.runtime.users import find_executable, resolve_user
 
     directory = engine.store.path(ctr.id)
@@ -108,7 +108,7 @@ def spec_options(engine: Engine, ctr: Container, binds: list[tuple[str, str, boo
             files["/etc/resolv.conf"] = pod_resolv
     mounts: list[Mount] = [bind(src, dst) for dst, src in files.items()]
     mounts += [bind(src, dst, readonly=ro) for src, dst, ro in binds]
-    caps = DEFAULT_CAPS
+    caps = capability_set(hc.cap_add, hc.cap_drop, privileged=hc.privileged, available=host_capabilities())
     return SpecOptions(
         args=list(ctr.config.args),
         rootfs=rootfs,
@@ -122,7 +122,8 @@ def spec_options(engine: Engine, ctr: Container, binds: list[tuple[str, str, boo
         namespaces=namespaces,
         capabilities=caps,
         no_new_privileges=hc.no_new_privileges,
-        seccomp=default_profile(list(caps), cache_dir=os.path.join(engine.root, "cache")),
+        seccomp=None if hc.privileged else default_profile(list(caps), cache_dir=os.path.join(engine.root, "cache")),
+        privileged=hc.privileged,
         resources=Resources(
             memory=hc.memory or None,
             cpus=(hc.nano_cpus / 1e9) if hc.nano_cpus else None,

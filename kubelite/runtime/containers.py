@@ -116,6 +116,9 @@ class HostConfig:
     auto_remove: bool = False
     no_new_privileges: bool = False
     readonly_rootfs: bool = False
+    cap_add: list[str] = field(default_factory=list)
+    cap_drop: list[str] = field(default_factory=list)
+    privileged: bool = False
     sandbox: str = ""  # pod sandbox id whose namespaces we join, if any
 
 

@@ -119,7 +119,13 @@ class ContainerConfig:
     stdin_once: bool = False  # Kubernetes' stdinOnce: stdin closes when the first attach session ends
     memory: int = 0
     cpus: float = 0.0
+    cpu_shares: int = 0  # relative weight (Kubernetes: cpu request in millicores * 1024 / 1000, at least 2)
     pids_limit: int = 0
+    readonly_rootfs: bool = False
+    no_new_privileges: bool = False  # allowPrivilegeEscalation: false
+    cap_add: list[str] = field(default_factory=list)
+    cap_drop: list[str] = field(default_factory=list)
+    privileged: bool = False
     attempt: int = 0
 
 
@@ -155,6 +161,7 @@ class ImageRecord:
     id: str
     repo_tags: list[str]
     size: int = 0
+    user: str = ""  # the image's configured USER ("" = root), for runAsNonRoot
 
 
 class RuntimeService(Protocol):
@@ -316,7 +323,13 @@ class EngineRuntime:
             network="sandbox",
             memory=config.memory,
             cpus=config.cpus,
+            cpu_shares=config.cpu_shares,
             pids_limit=config.pids_limit,
+            readonly_rootfs=config.readonly_rootfs,
+            no_new_privileges=config.no_new_privileges,
+            cap_add=list(config.cap_add),
+            cap_drop=list(config.cap_drop),
+            privileged=config.privileged,
             tty=config.tty,
             stdin=config.stdin,
             stdin_once=config.stdin_once,
@@ -436,7 +449,12 @@ class EngineRuntime:
             info = self.engine.images.resolve(ref)
         except NotFound:
             return None
-        return ImageRecord(id=info.id, repo_tags=list(info.repo_tags), size=int(getattr(info.raw, "size", 0) or 0))
+        return ImageRecord(
+            id=info.id,
+            repo_tags=list(info.repo_tags),
+            size=int(getattr(info.raw, "size", 0) or 0),
+            user=str(info.config.get("User") or ""),
+        )
 
     def list_images(self) -> list[ImageRecord]:
         return [

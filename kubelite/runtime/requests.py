@@ -44,6 +44,9 @@ class CreateRequest:
     auto_remove: bool = False
     no_new_privileges: bool = False
     readonly_rootfs: bool = False
+    cap_add: list[str] = field(default_factory=list)  # CAP_X names (or ALL) added to Docker's default set
+    cap_drop: list[str] = field(default_factory=list)  # CAP_X names (or ALL) removed from it
+    privileged: bool = False  # every capability, no seccomp, /proc and /sys unmasked
     labels: dict[str, str] = field(default_factory=dict)
     sandbox: str = ""  # join this pod sandbox's namespaces
 

@@ -37,6 +37,87 @@ DEFAULT_CAPS: tuple[str, ...] = (
     "CAP_AUDIT_WRITE",
 )
 
+# Every capability by number (linux/capability.h); the host's bounding set says which exist here.
+ALL_CAPS: tuple[str, ...] = (
+    "CAP_CHOWN",
+    "CAP_DAC_OVERRIDE",
+    "CAP_DAC_READ_SEARCH",
+    "CAP_FOWNER",
+    "CAP_FSETID",
+    "CAP_KILL",
+    "CAP_SETGID",
+    "CAP_SETUID",
+    "CAP_SETPCAP",
+    "CAP_LINUX_IMMUTABLE",
+    "CAP_NET_BIND_SERVICE",
+    "CAP_NET_BROADCAST",
+    "CAP_NET_ADMIN",
+    "CAP_NET_RAW",
+    "CAP_IPC_LOCK",
+    "CAP_IPC_OWNER",
+    "CAP_SYS_MODULE",
+    "CAP_SYS_RAWIO",
+    "CAP_SYS_CHROOT",
+    "CAP_SYS_PTRACE",
+    "CAP_SYS_PACCT",
+    "CAP_SYS_ADMIN",
+    "CAP_SYS_BOOT",
+    "CAP_SYS_NICE",
+    "CAP_SYS_RESOURCE",
+    "CAP_SYS_TIME",
+    "CAP_SYS_TTY_CONFIG",
+    "CAP_MKNOD",
+    "CAP_LEASE",
+    "CAP_AUDIT_WRITE",
+    "CAP_AUDIT_CONTROL",
+    "CAP_SETFCAP",
+    "CAP_MAC_OVERRIDE",
+    "CAP_MAC_ADMIN",
+    "CAP_SYSLOG",
+    "CAP_WAKE_ALARM",
+    "CAP_BLOCK_SUSPEND",
+    "CAP_AUDIT_READ",
+    "CAP_PERFMON",
+    "CAP_BPF",
+    "CAP_CHECKPOINT_RESTORE",
+)
+
+
+def capability_set(
+    add: list[str], drop: list[str], *, privileged: bool = False, available: tuple[str, ...] = ALL_CAPS
+) -> tuple[str, ...]:
+    """Docker's ``--cap-add``/``--cap-drop`` (and Kubernetes' ``capabilities``) on the default set: names
+    with or without ``CAP_``, any case, ``ALL`` for every capability; drops win over adds as in Docker
+    (``drop: [ALL]`` with ``add: [X]`` keeps only X). ``privileged`` is every capability. Limited to
+    ``available`` (the host's bounding set: runc cannot grant what the engine itself lacks)."""
+
+    def norm(names: list[str]) -> set[str]:
+        out = {"CAP_" + n.upper().removeprefix("CAP_") for n in names}
+        return set(ALL_CAPS) if "CAP_ALL" in out else out
+
+    adds, drops = norm(add), norm(drop)
+    if privileged:
+        base = set(ALL_CAPS)
+    elif drops == set(ALL_CAPS):
+        base = adds
+    else:
+        base = (set(DEFAULT_CAPS) | adds) - drops
+    return tuple(c for c in ALL_CAPS if c in base and c in available)
+
+
+def host_capabilities(status_path: str = "/proc/self/status") -> tuple[str, ...]:
+    """The capabilities in this process's bounding set (what containers may be given)."""
+    try:
+        with open(status_path) as fh:
+            line = next((x for x in fh if x.startswith("CapBnd:")), "")
+    except OSError:
+        return ALL_CAPS
+    if not line:
+        return ALL_CAPS
+    mask = int(line.split(":", 1)[1].strip(), 16)
+    return tuple(c for i, c in enumerate(ALL_CAPS) if mask >> i & 1)
+
+
 MASKED_PATHS: tuple[str, ...] = (
     "/proc/asound",
     "/proc/acpi",
@@ -133,6 +214,7 @@ class SpecOptions:
     rlimits: dict[str, tuple[int, int]] = field(default_factory=dict)
     annotations: dict[str, str] = field(default_factory=dict)
     oom_score_adj: int | None = None
+    privileged: bool = False  # /proc and /sys unmasked and writable (capabilities and seccomp are the caller's)
 
 
 def default_mounts() -> list[Mount]:
@@ -151,6 +233,10 @@ def default_mounts() -> list[Mount]:
         Mount("/dev/mqueue", "mqueue", "mqueue", ("nosuid", "noexec", "nodev")),
         Mount("/dev/shm", "shm", "tmpfs", ("nosuid", "noexec", "nodev", "mode=1777", "size=65536k")),
     ]
+
+
+def _writable(m: Mount) -> Mount:
+    return Mount(m.destination, m.source, m.type, tuple(o for o in m.options if o != "ro"))
 
 
 def with_default_path(env: list[str]) -> list[str]:
@@ -229,14 +315,16 @@ def build_spec(opts: SpecOptions) -> dict[str, Any]:
             else Mount("/sys", "/sys", "bind", ("rbind", "nosuid", "noexec", "nodev", "ro"))
             for m in mounts
         ]
+    if opts.privileged:  # Docker's --privileged: /sys and the cgroup tree writable
+        mounts = [m if m.destination not in ("/sys", "/sys/fs/cgroup") else _writable(m) for m in mounts]
     # User mounts override the defaults at the same destination.
     user_dsts = {m.destination for m in opts.mounts}
     mounts = [m for m in mounts if m.destination not in user_dsts] + list(opts.mounts)
     linux: dict[str, Any] = {
         "resources": _resources(opts.resources),
         "namespaces": _namespaces(opts.namespaces),
-        "maskedPaths": list(MASKED_PATHS),
-        "readonlyPaths": list(READONLY_PATHS),
+        "maskedPaths": [] if opts.privileged else list(MASKED_PATHS),
+        "readonlyPaths": [] if opts.privileged else list(READONLY_PATHS),
     }
     if opts.cgroups_path:
         linux["cgroupsPath"] = opts.cgroups_path
