@@ -32,6 +32,48 @@ def _resources(container: JsonDict) -> tuple[int, float]:
     return memory, cpus
 
 
+def _cpu_shares(container: JsonDict) -> int:
+    """cgroup cpu shares from the cpu request (the limit when only that is set), as the kubelet computes
+    them: millicores * 1024 / 1000, at least 2. No request leaves the runtime's default weight (the
+    kubelet would give 2: on this shared machine that starves best-effort pods, see docs/kubelet-runtime.md)."""
+    res = container.get("resources") or {}
+    cpu = (res.get("requests") or {}).get("cpu", (res.get("limits") or {}).get("cpu"))
+    if cpu is None:
+        return 0
+    try:
+        milli = parse_quantity(cpu).milli_value()
+    except QuantityError as err:
+        raise ConfigError(f"invalid resource request: {err}") from None
+    return max(2, milli * 1024 // 1000)
+
+
+def _pod_ref(pod: JsonDict) -> str:
+    meta = pod.get("metadata") or {}
+    return f"{meta.get('name')}_{meta.get('namespace')}({meta.get('uid')})"
+
+
+def check_non_root(pod: JsonDict, container: JsonDict, image_user: str) -> None:
+    """``runAsNonRoot``: refuse a container that would run as uid 0, with the kubelet's messages (its
+    CreateContainerConfigError). The effective uid is ``runAsUser`` (container, then pod), else the
+    image's USER, which must then be numeric for the check to be possible."""
+    pod_sc = (pod.get("spec") or {}).get("securityContext") or {}
+    sc = container.get("securityContext") or {}
+    if not sc.get("runAsNonRoot", pod_sc.get("runAsNonRoot")):
+        return
+    where = f'(pod: "{_pod_ref(pod)}", container: {container.get("name")})'
+    uid = sc.get("runAsUser", pod_sc.get("runAsUser"))
+    if uid is not None:
+        if int(uid) == 0:
+            raise ConfigError(f"container's runAsUser breaks non-root policy {where}")
+        return
+    user = image_user.partition(":")[0]
+    if user in ("", "0", "root"):
+        raise ConfigError(f"container has runAsNonRoot and image will run as root {where}")
+    if not user.isdigit():
+        raise ConfigError(f"container has runAsNonRoot and image has non-numeric user ({user}), "
+                          f"cannot verify user is non-root {where}")
+
+
 def _user(pod: JsonDict, container: JsonDict) -> str:
     pod_sc = (pod.get("spec") or {}).get("securityContext") or {}
     sc = container.get("securityContext") or {}
@@ -44,12 +86,17 @@ def _user(pod: JsonDict, container: JsonDict) -> str:
 
 def container_config(pod: JsonDict, container: JsonDict, *, attempt: int, init: bool,
                      services: Iterable[JsonDict], lookup: Lookup, volumes: Mapping[str, str],
-                     hosts_file: str = "", node_allocatable: Mapping[str, str] | None = None) -> ContainerConfig:
+                     hosts_file: str = "", node_allocatable: Mapping[str, str] | None = None,
+                     image_user: str = "") -> ContainerConfig:
     """The runtime config of ``container``; ``volumes`` maps each pod volume name to its host path.
 
     Raises :class:`ConfigError` (the container's CreateContainerConfigError) for a missing ConfigMap,
-    Secret or key, an unknown volume name or a bad resource limit."""
+    Secret or key, an unknown volume name, a bad resource quantity, or ``runAsNonRoot`` with a root
+    user (``image_user`` is the image's USER)."""
     meta = pod.get("metadata") or {}
+    check_non_root(pod, container, image_user)
+    sc = container.get("securityContext") or {}
+    caps = sc.get("capabilities") or {}
     env = dict(container_env(pod, container, services, lookup, node_allocatable))
     mounts = []
     for vm in container.get("volumeMounts") or []:
@@ -79,5 +126,11 @@ def container_config(pod: JsonDict, container: JsonDict, *, attempt: int, init: 
         stdin_once=bool(container.get("stdinOnce")),
         memory=memory,
         cpus=cpus,
+        cpu_shares=_cpu_shares(container),
+        readonly_rootfs=bool(sc.get("readOnlyRootFilesystem")),
+        no_new_privileges=sc.get("allowPrivilegeEscalation") is False,
+        cap_add=[str(c) for c in caps.get("add") or []],
+        cap_drop=[str(c) for c in caps.get("drop") or []],
+        privileged=bool(sc.get("privileged")),
         attempt=attempt,
     )

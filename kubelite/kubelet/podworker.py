@@ -234,7 +234,16 @@ class PodWorkers:
         observed = await self._observe(sandbox)
         result = self._plan(pod, observed)
         if any(isinstance(a, CreateSandbox) for a in result.actions):
-            sandbox = await self._create_sandbox(pod)
+            try:
+                sandbox = await self._create_sandbox(pod)
+            except ContainerError:
+                # As Kubernetes shows it: Pending, containers waiting in ContainerCreating, while the
+                # sandbox is retried under the queue's backoff (the FailedCreatePodSandBox Event says why,
+                # e.g. a hostPort already taken on the node).
+                status = podplan.pod_status(pod, result, observed, self.config.host_ip, _ts(self.clock))
+                with contextlib.suppress(ApiError, TransportError):
+                    await self._write_status(pod, status)
+                raise
             observed = await self._observe(sandbox, fresh=True)
             result = self._plan(pod, observed)
         acted = False
@@ -380,10 +389,12 @@ class PodWorkers:
             self._fail(pod, action.name, "ContainerCreating", "")
             return
         hosts = "" if spec.get("hostNetwork") else os.path.join(pod_dir(self.config.root, uid), "etc-hosts")
+        image = await self.calls.call(self.runtime.image_status, container.get("image", ""))
         try:
             config = container_config(pod, container, attempt=action.attempt, init=action.init,
                                       services=self.services.store.list(), lookup=self._lookup,
-                                      volumes=volumes, hosts_file=hosts if sandbox.ip else "")
+                                      volumes=volumes, hosts_file=hosts if sandbox.ip else "",
+                                      image_user=image.user if image is not None else "")
         except ConfigError as err:
             self.events.emit(pod, "Warning", "Failed", f"Error: {err}")
             self._fail(pod, action.name, "CreateContainerConfigError", str(err))

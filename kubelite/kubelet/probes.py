@@ -7,7 +7,7 @@ consecutive failures make it fail (Kubernetes' defaults: period 10 s, timeout 1 
 3). Until a startup probe passed, the other two do not run. Readiness starts as failed, liveness and
 startup as unknown (never a reason to kill).
 
-The worker calls :func:`run_probe` (exec through the runtime, httpGet, tcpSocket against the pod IP)
+The worker calls :func:`run_probe` (exec through the runtime, httpGet, tcpSocket and grpc against the pod IP)
 for the probes that are due, feeds the results back, then reads :meth:`ProbeTracker.ready` for the
 container's ``ready`` and :meth:`ProbeTracker.should_kill` for a liveness or startup failure, which
 stops the container so its restart policy restarts it.
@@ -20,6 +20,8 @@ import contextlib
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
+
+from kubelite.kubelet.grpcprobe import grpc_probe
 
 JsonDict = dict[str, Any]
 KINDS = ("startupProbe", "livenessProbe", "readinessProbe")
@@ -155,8 +157,12 @@ async def run_probe(probe: JsonDict, container: JsonDict, pod_ip: str, exec_fn: 
                                                           _port(sock.get("port"), container))
             writer.close()
             return True, ""
+        if "grpc" in probe:
+            spec = probe["grpc"]
+            return await grpc_probe(pod_ip or "127.0.0.1", int(spec.get("port", 0)), spec.get("service") or "",
+                                    timeout)
     except (OSError, TimeoutError, ValueError) as err:
         return False, str(err) or type(err).__name__
     except Exception as err:  # an exec that the runtime refuses is a failed probe, not a crash
         return False, str(err)
-    return True, ""  # grpc and unknown handlers: not supported, counted as passing
+    return True, ""  # a probe without a handler (the API server refuses those) never fails

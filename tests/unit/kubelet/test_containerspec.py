@@ -41,3 +41,54 @@ def test_unknown_volume_and_missing_config_map_are_config_errors() -> None:
          "env": [{"name": "X", "valueFrom": {"configMapKeyRef": {"name": "cm", "key": "k"}}}]}
     with pytest.raises(ConfigError):
         container_config(_pod(c), c, attempt=0, init=False, services=[], lookup=_nothing, volumes={})
+
+
+def _config(c: dict[str, Any], image_user: str = "", **spec: Any) -> Any:
+    return container_config(_pod(c, **spec), c, attempt=0, init=False, services=[], lookup=_nothing, volumes={},
+                            image_user=image_user)
+
+
+def test_security_context_reaches_the_runtime() -> None:
+    c = {"name": "c", "image": "busybox", "securityContext": {
+        "readOnlyRootFilesystem": True, "allowPrivilegeEscalation": False,
+        "capabilities": {"add": ["NET_ADMIN"], "drop": ["ALL"]}}}
+    cfg = _config(c)
+    assert cfg.readonly_rootfs and cfg.no_new_privileges and not cfg.privileged
+    assert cfg.cap_add == ["NET_ADMIN"] and cfg.cap_drop == ["ALL"]
+    plain = _config({"name": "c", "image": "busybox", "securityContext": {"privileged": True}})
+    assert plain.privileged and not plain.readonly_rootfs and not plain.no_new_privileges
+
+
+def test_cpu_request_becomes_shares_as_the_kubelet_computes_them() -> None:
+    def shares(resources: dict[str, Any]) -> int:
+        return int(_config({"name": "c", "image": "busybox", "resources": resources}).cpu_shares)
+
+    assert shares({"requests": {"cpu": "250m"}}) == 256
+    assert shares({"requests": {"cpu": "1"}, "limits": {"cpu": "2"}}) == 1024
+    assert shares({"limits": {"cpu": "500m"}}) == 512  # the request defaults to the limit
+    assert shares({"requests": {"cpu": "1m"}}) == 2  # never below the kernel's minimum
+    assert shares({}) == 0  # no request: the runtime's default weight
+    with pytest.raises(ConfigError, match="invalid resource request"):
+        shares({"requests": {"cpu": "lots"}})
+
+
+def test_run_as_non_root_refuses_root_with_the_kubelets_messages() -> None:
+    where = '(pod: "p_ns(u)", container: c)'
+    c = {"name": "c", "image": "busybox", "securityContext": {"runAsNonRoot": True}}
+    with pytest.raises(ConfigError) as err:
+        _config(c)
+    assert str(err.value) == f"container has runAsNonRoot and image will run as root {where}"
+    with pytest.raises(ConfigError, match="image will run as root"):
+        _config(c, image_user="0:0")
+    with pytest.raises(ConfigError) as err:
+        _config(c, image_user="nobody")
+    assert str(err.value) == ("container has runAsNonRoot and image has non-numeric user (nobody), "
+                              f"cannot verify user is non-root {where}")
+    assert _config(c, image_user="1000").user == ""  # the image's own non-root user
+    as_root = {"name": "c", "image": "busybox", "securityContext": {"runAsUser": 0}}
+    with pytest.raises(ConfigError) as err:
+        _config(as_root, securityContext={"runAsNonRoot": True})
+    assert str(err.value) == f"container's runAsUser breaks non-root policy {where}"
+    assert _config({"name": "c", "image": "busybox"}, securityContext={"runAsNonRoot": True,
+                                                                        "runAsUser": 65534}).user == "65534"
+    assert _config({"name": "c", "image": "busybox"}).user == ""  # no policy: root is fine
