@@ -173,8 +173,8 @@ function stopPage() {
 }
 
 /** Start a page that shows live lists: namespaces are always watched too (the selector stays live). */
-function livePage(paths, render) {
-  const main = document.getElementById("main");
+function livePage(paths, render, into) {
+  const main = into || document.getElementById("main");
   const all = [kpath("Namespace"), ...paths];
   const live = new Live(all, () => {
     // Until every list is whole, an empty table would say "none" when it means "loading".
@@ -499,18 +499,24 @@ function detail(path) {
   const ns = nsIndex >= 0 && nsIndex < parts.length - 2 ? parts[nsIndex + 1] : "";
   const kind = kindOfPath(path);
   const collection = "/" + parts.slice(0, -1).join("/");
-  let yamlFor = "", yamlText = "Loading…";
+  // The YAML sits outside the live redraws: a node's heartbeat would otherwise reset its scrolling.
+  let yamlFor = "";
+  const yaml = h("pre", { class: "yaml", id: "yaml" }, "Loading…");
+  const yamlPanel = panel("YAML", yaml);
+  yamlPanel.hidden = true;
+  const liveArea = h("div", { id: "detail-live" });
+  document.getElementById("main").replaceChildren(liveArea, yamlPanel);
   const watchPaths = [collection, kpath("Event", ns)];
   const children = CHILDREN[kind];
   if (children) watchPaths.push(kpath(children.kind, kind === "Node" ? "" : ns));
   livePage(watchPaths, (items) => {
     const obj = items(0).find((o) => o.metadata.name === name);
+    yamlPanel.hidden = !obj;
     if (!obj) return h("p", { id: "gone" }, `${kind || "Object"} ${name} does not exist (any more).`);
     const m = obj.metadata;
     if (yamlFor !== m.resourceVersion) {
       yamlFor = m.resourceVersion;
-      api(`/api/yaml${path}`).then((t) => { yamlText = t; const el = document.getElementById("yaml"); if (el) el.textContent = t; })
-        .catch((e) => { yamlText = e.message; });
+      api(`/api/yaml${path}`).then((t) => { yaml.textContent = t; }).catch((e) => { yaml.textContent = e.message; });
     }
     const events = items(1).filter((e) => e.involvedObject?.uid === m.uid ||
       (e.involvedObject?.name === m.name && e.involvedObject?.kind === kind))
@@ -552,9 +558,8 @@ function detail(path) {
         badge(e.type, e.type === "Warning" ? "bad" : "ok"), e.reason, e.message || ""] })), "No events.")),
       kind === "Pod" ? panel("Containers", containersTable(obj)) : [],
       children ? panel(children.title, childrenTable(children.kind, items(2).filter((c) => children.of(obj, c)))) : [],
-      panel("YAML", h("pre", { class: "yaml", id: "yaml" }, yamlText)),
     ];
-  });
+  }, liveArea);
 }
 
 // -------------------------------------------------------------------------------------------- logs
