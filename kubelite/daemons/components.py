@@ -21,6 +21,7 @@ from kubelite.client.leaderelection import LeaderElectionConfig, LeaderElector
 from kubelite.client.rest import Client
 from kubelite.controllers.deployment.controller import DeploymentController
 from kubelite.controllers.endpoints.controller import EndpointsController
+from kubelite.controllers.endpointslicemirroring.controller import EndpointSliceMirroring
 from kubelite.controllers.gc.controller import GarbageCollector
 from kubelite.controllers.namespace.controller import NamespaceController
 from kubelite.controllers.nodeipam.controller import NodeIpamConfig, NodeIpamController
@@ -32,7 +33,7 @@ from kubelite.controllers.servicelb.controller import ServiceLB
 from kubelite.scheduler.scheduler import Scheduler, SchedulerConfig
 
 CONTROLLERS = ("replicationcontroller", "replicaset", "deployment", "endpoints", "garbagecollector",
-               "nodelifecycle", "namespace", "podgc", "servicelb", "nodeipam")
+               "nodelifecycle", "namespace", "podgc", "servicelb", "nodeipam", "endpointslicemirroring")
 
 
 class LeadershipLost(RuntimeError):
@@ -75,6 +76,8 @@ async def run_controllers(client: Client, config: ComponentConfig) -> None:
         parts.append(PodGC(client, factory))
     if "servicelb" in config.controllers:
         parts.append(ServiceLB(client, factory))
+    if "endpointslicemirroring" in config.controllers:
+        parts.append(EndpointSliceMirroring(client, factory))
     if "nodeipam" in config.controllers and config.allocate_node_cidrs:
         parts.append(NodeIpamController(client, factory, NodeIpamConfig(config.cluster_cidr,
                                                                          config.node_cidr_mask_size)))

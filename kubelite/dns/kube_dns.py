@@ -102,16 +102,20 @@ async def _ensure_endpoints(client: Client, cfg: KubeDNS) -> None:
     api = client.resource("v1", "endpoints")
     current = await _get(api, NAME)
     subsets = endpoint_subsets(cfg)
+    # We write the EndpointSlice ourselves: no mirrored copy wanted.
+    labels = {"k8s-app": "kube-dns", "endpointslice.kubernetes.io/skip-mirror": "true"}
     if current is None:
         body = {"apiVersion": "v1", "kind": "Endpoints",
-                "metadata": {"name": NAME, "namespace": NAMESPACE, "labels": {"k8s-app": "kube-dns"}},
-                "subsets": subsets}
+                "metadata": {"name": NAME, "namespace": NAMESPACE, "labels": labels}, "subsets": subsets}
         try:
             await api.create(body, NAMESPACE)
         except AlreadyExistsError:
             pass  # converges on the next ensure
-    elif current.get("subsets") != subsets:
+        return
+    have = current["metadata"].get("labels") or {}
+    if current.get("subsets") != subsets or any(have.get(k) != v for k, v in labels.items()):
         current["subsets"] = subsets
+        current["metadata"]["labels"] = {**have, **labels}
         await api.update(current, NAMESPACE)
 
 

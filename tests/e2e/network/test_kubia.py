@@ -119,6 +119,10 @@ def test_kubia_through_cluster_ip_node_port_and_load_balancer(node: Node) -> Non
         victim, "kubia", ["timeout", "10", "wget", "-q", "-O", "-", "http://kubia-http/"]))[1] == 0
         and r[0].strip() in rest)
 
+    # In-cluster clients reach the API server at 10.96.0.1:443 (its Endpoints mirrored to a slice).
+    wait_for(node, "a pod connecting to the kubernetes Service", lambda: node.exec(
+        victim, "kubia", ["nc", "-w", "5", "10.96.0.1", "443", "-e", "true"])[1] == 0)
+
     # Ready again (whichever pod the scale-down keeps must serve), then down to one replica.
     out, code = node.exec(victim, "kubia", ["sh", "-c", "echo ok > /www/ready"])
     assert code == 0, out

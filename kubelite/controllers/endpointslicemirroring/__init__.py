@@ -1,0 +1,1 @@
+"""EndpointSlices mirrored from the Endpoints of Services without a selector (endpoints managed by hand)."""
