@@ -24,6 +24,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from kubelite.base.backoff import KeyedBackoff
 from kubelite.kubelet.podstatus import pod_conditions, pod_phase
 
 JsonDict = dict[str, Any]
@@ -92,6 +93,13 @@ class Plan:
 Failure = tuple[str, str]  # (reason, message), e.g. ("ErrImagePull", "...")
 
 
+def restart_backoff() -> KeyedBackoff:
+    """The kubelet's per-container restart backoff: 10 s doubling to 5 min, and a container that has
+    not been restarted for 10 min (it ran that long) starts over at 10 s. The worker calls ``next``
+    at each restart and asks ``in_backoff`` before the next one."""
+    return KeyedBackoff(10, 300, 600)
+
+
 def should_restart(policy: str, exit_code: int) -> bool:
     return policy == "Always" or (policy == "OnFailure" and exit_code != 0)
 
@@ -119,14 +127,28 @@ def _status(spec: JsonDict, attempts: list[ObservedContainer], state: JsonDict, 
     return out
 
 
-def _backoff_message(name: str, pod: JsonDict) -> str:
+def go_duration(seconds: float) -> str:
+    """A whole number of seconds as Go's ``time.Duration`` prints it (``10s``, ``1m20s``, ``5m0s``)."""
+    total = int(seconds)
+    minutes, secs = divmod(total, 60)
+    hours, minutes = divmod(minutes, 60)
+    if hours:
+        return f"{hours}h{minutes}m{secs}s"
+    return f"{minutes}m{secs}s" if minutes else f"{secs}s"
+
+
+def pod_ref(pod: JsonDict) -> str:
+    """The kubelet's ``format.Pod``: ``name_namespace(uid)``."""
     meta = pod.get("metadata") or {}
-    return (f"back-off restarting failed container {name} in pod "
-            f"{meta.get('name')}_{meta.get('namespace')}({meta.get('uid')})")
+    return f"{meta.get('name')}_{meta.get('namespace')}({meta.get('uid')})"
+
+
+def _backoff_message(name: str, pod: JsonDict, delay: float) -> str:
+    return f"back-off {go_duration(delay)} restarting failed container={name} pod={pod_ref(pod)}"
 
 
 def _one(pod: JsonDict, spec: JsonDict, observed: Observed, failures: dict[str, Failure], *,
-         in_backoff: Callable[[str], bool], ready: Callable[[str], bool], init: bool,
+         in_backoff: Callable[[str], bool], delay: Callable[[str], float], ready: Callable[[str], bool], init: bool,
          may_start: bool, pending_reason: str, plan: Plan) -> tuple[JsonDict, str]:
     """Plan one container; returns its status and a summary (``done``, ``running``, ``failed``,
     ``waiting``) that init ordering and the pod's phase build on."""
@@ -172,7 +194,7 @@ def _one(pod: JsonDict, spec: JsonDict, observed: Observed, failures: dict[str, 
         return _status(spec, attempts, {"waiting": {"reason": reason, "message": message}}, False), "waiting"
     if in_backoff(name):
         plan.waiting_on.add(name)
-        message = failure[1] if failure else _backoff_message(name, pod)
+        message = failure[1] if failure else _backoff_message(name, pod, delay(name))
         waiting = {"reason": "CrashLoopBackOff", "message": message}
         return _status(spec, attempts, {"waiting": waiting}, False), "running" if not init else "waiting"
     if may_start:
@@ -185,14 +207,17 @@ def finished(pod: JsonDict) -> bool:
     return (pod.get("status") or {}).get("phase") in ("Succeeded", "Failed")
 
 
-def plan(pod: JsonDict, observed: Observed, failures: dict[str, Failure] | None = None,
-         in_backoff: Callable[[str], bool] | None = None, ready: Callable[[str], bool] | None = None) -> Plan:
+def plan(pod: JsonDict, observed: Observed, failures: dict[str, Failure] | None = None, *,
+         in_backoff: Callable[[str], bool] | None = None, ready: Callable[[str], bool] | None = None,
+         delay: Callable[[str], float] | None = None) -> Plan:
     """What to do next for ``pod`` given what runs; see the module docstring for the rules.
 
-    ``in_backoff(name)`` says whether container ``name``'s restart backoff is still running;
+    ``in_backoff(name)`` says whether container ``name``'s restart backoff is still running and
+    ``delay(name)`` how long that backoff is (for CrashLoopBackOff's message);
     ``ready(name)`` whether its readiness probe passes (a running container without one is ready)."""
     failures = failures or {}
     in_backoff = in_backoff or (lambda _n: False)
+    delay = delay or (lambda _n: 10.0)
     ready = ready or (lambda _n: True)
     spec = pod.get("spec") or {}
     out = Plan()
@@ -202,7 +227,7 @@ def plan(pod: JsonDict, observed: Observed, failures: dict[str, Failure] | None 
     can_start = alive and not finished(pod)
     init_ok = True
     for c in spec.get("initContainers") or []:
-        status, summary = _one(pod, c, observed, failures, in_backoff=in_backoff, ready=ready, init=True,
+        status, summary = _one(pod, c, observed, failures, in_backoff=in_backoff, delay=delay, ready=ready, init=True,
                                may_start=can_start and init_ok, pending_reason="PodInitializing"
                                if not init_ok else "ContainerCreating", plan=out)
         status["ready"] = summary == "done"
@@ -210,7 +235,8 @@ def plan(pod: JsonDict, observed: Observed, failures: dict[str, Failure] | None 
         if summary != "done":
             init_ok = False
     for c in spec.get("containers") or []:
-        status, _summary = _one(pod, c, observed, failures, in_backoff=in_backoff, ready=ready, init=False,
+        status, _summary = _one(pod, c, observed, failures, in_backoff=in_backoff, delay=delay, ready=ready,
+                                init=False,
                                 may_start=can_start and init_ok,
                                 pending_reason="ContainerCreating" if init_ok else "PodInitializing", plan=out)
         out.statuses.append(status)

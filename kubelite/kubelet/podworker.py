@@ -29,7 +29,6 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from kubelite.base.backoff import KeyedBackoff
 from kubelite.base.clock import Clock, RealClock
 from kubelite.client.errors import ApiError, ConflictError, NotFoundError, TransportError
 from kubelite.client.events import EventRecorder
@@ -130,7 +129,7 @@ class PodWorkers:
         self.secrets = informers.informer("v1", "secrets")
         self.pods.add_event_handler(self._enqueue, lambda _old, new: self._enqueue(new),
                                     lambda obj: self._enqueue(_pod_of(obj)))
-        self.backoff = KeyedBackoff(10, 300, 600)
+        self.backoff = podplan.restart_backoff()
         self.failures: dict[str, dict[str, podplan.Failure]] = {}  # pod uid -> container -> failure
         self.api = client.resource("v1", "pods")
         self._host_resolv = ResolvConf()
@@ -279,7 +278,8 @@ class PodWorkers:
             return bool(attempts) and name in specs and self.prober.tracker.ready(specs[name], attempts[0].id)
 
         return podplan.plan(pod, observed, self.failures.get(uid, {}),
-                            in_backoff=lambda name: self.backoff.in_backoff(f"{uid}/{name}", now), ready=ready)
+                            in_backoff=lambda name: self.backoff.in_backoff(f"{uid}/{name}", now), ready=ready,
+                            delay=lambda name: self.backoff.current(f"{uid}/{name}"))
 
     def _report_backoff(self, pod: JsonDict, result: podplan.Plan) -> None:
         """One BackOff Event each time a container enters a (longer) backoff, not one per sync."""
@@ -294,7 +294,7 @@ class PodWorkers:
             reason = ((by_name.get(name) or {}).get("state") or {}).get("waiting", {}).get("reason")
             if reason == "CrashLoopBackOff":
                 self.events.emit(pod, "Warning", "BackOff", "Back-off restarting failed container "
-                                 f"{name} in pod {meta_namespace_key(pod)}")
+                                 f"{name} in pod {podplan.pod_ref(pod)}")
             elif reason == "ImagePullBackOff":
                 spec = pod.get("spec") or {}
                 specs = [*(spec.get("initContainers") or []), *(spec.get("containers") or [])]

@@ -1,5 +1,6 @@
 """The pod lifecycle plan: sandbox first, init ordering, restart policies, CrashLoopBackOff, pruning."""
 
+import itertools
 from typing import Any
 
 import pytest
@@ -10,9 +11,11 @@ from kubelite.kubelet.podplan import (
     ObservedContainer,
     RemoveContainer,
     StartContainer,
+    go_duration,
     plan,
     pod_status,
     qos_class,
+    restart_backoff,
 )
 
 pytestmark = pytest.mark.unit
@@ -153,3 +156,51 @@ def test_start_error_without_a_container_fails_a_never_pod() -> None:
     p = pod("a", policy="Never")
     result = plan(p, Observed(sandbox_id="s"), failures={"a": ("RunContainerError", "not found")})
     assert result.actions == [] and result.statuses[0]["state"]["terminated"]["reason"] == "StartError"
+
+
+def _crash_loop(run_for: list[float]) -> tuple[list[float], list[str]]:
+    """Drive plan() as the worker does, on a fake clock ticking by 1 s: attempt i of container "a" runs
+    ``run_for[i]`` seconds and exits 1. Returns the times each attempt started and every distinct
+    CrashLoopBackOff message."""
+    backoff, key, now = restart_backoff(), "u1/a", 0.0
+    containers: list[ObservedContainer] = []
+    started: list[float] = []
+    messages: list[str] = []
+    def in_backoff(_name: str) -> bool:
+        return backoff.in_backoff(key, now)
+
+    while len(started) < len(run_for):
+        latest = containers[0] if containers else None
+        if latest is not None and latest.state == "running" and now - started[-1] >= run_for[len(started) - 1]:
+            containers[0] = ctr("a", latest.attempt, "exited", 1)
+        result = plan(pod("a"), Observed(sandbox_id="s", containers=tuple(containers)),
+                      in_backoff=in_backoff, delay=lambda _n: backoff.current(key))
+        for action in result.actions:
+            if isinstance(action, StartContainer):
+                if action.restart:  # as PodWorkers._start
+                    backoff.next(key, now)
+                containers.insert(0, ctr("a", action.attempt))
+                started.append(now)
+        waiting = result.statuses[0]["state"].get("waiting") or {}
+        if waiting.get("reason") == "CrashLoopBackOff" and waiting["message"] not in messages:
+            messages.append(waiting["message"])
+        now += 1
+    return started, messages
+
+
+def test_crash_loop_backoff_doubles_to_five_minutes_and_resets_after_ten_minutes_running() -> None:
+    # Seven quick crashes, then an attempt that runs 11 minutes, then quick crashes again.
+    started, messages = _crash_loop([1, 1, 1, 1, 1, 1, 1, 1, 660, 1, 1])
+    gaps = [round(b - a) for a, b in itertools.pairwise(started)]
+    # The first restart follows the exit at once (the gap is the 1 s run); each later one waits the
+    # doubled delay (counted from the previous restart, the run included), capped at 5 min.
+    assert gaps[:8] == [1, 10, 20, 40, 80, 160, 300, 300]
+    # After 11 minutes running, the exit restarts at once and the sequence starts over at 10 s.
+    assert gaps[8:] == [660, 10]
+    assert messages[:6] == [f"back-off {d} restarting failed container=a pod=p_default(u1)"
+                            for d in ("10s", "20s", "40s", "1m20s", "2m40s", "5m0s")]
+    assert messages[6:] == []  # after the reset: 10s again, already seen
+
+
+def test_go_duration() -> None:
+    assert [go_duration(s) for s in (0, 10, 80, 300, 3725)] == ["0s", "10s", "1m20s", "5m0s", "1h2m5s"]
