@@ -25,6 +25,7 @@ from __future__ import annotations
 import base64
 import os
 import shutil
+import stat
 import subprocess
 from collections.abc import Callable
 from typing import Any
@@ -156,6 +157,37 @@ def _on_tmpfs(path: str) -> None:
         raise VolumeError(f"cannot mount tmpfs on {path}: {done.stderr.strip()}")
 
 
+# hostPath types -> (a test of st_mode, what the kubelet says the path is not).
+_HOST_PATH_TYPES: dict[str, tuple[Callable[[int], bool], str]] = {
+    "Directory": (stat.S_ISDIR, "a directory"),
+    "DirectoryOrCreate": (stat.S_ISDIR, "a directory"),
+    "File": (stat.S_ISREG, "a file"),
+    "FileOrCreate": (stat.S_ISREG, "a file"),
+    "Socket": (stat.S_ISSOCK, "a socket file"),
+    "CharDevice": (stat.S_ISCHR, "a character device"),
+    "BlockDevice": (stat.S_ISBLK, "a block device"),
+}
+
+
+def _check_host_path(path: str, kind: str) -> None:
+    """The kubelet's hostPath ``type`` check: ``...OrCreate`` creates what is missing, the others
+    require the path to exist as that kind (an empty type checks nothing)."""
+    if kind == "DirectoryOrCreate" and not os.path.lexists(path):
+        os.makedirs(path, exist_ok=True)
+    elif kind == "FileOrCreate" and not os.path.lexists(path):
+        os.makedirs(os.path.dirname(path) or "/", exist_ok=True)
+        open(path, "a").close()
+    check = _HOST_PATH_TYPES.get(kind)
+    if check is None:
+        return
+    try:
+        mode = os.stat(path).st_mode
+    except OSError:
+        mode = 0
+    if not check[0](mode):
+        raise VolumeError(f"hostPath type check failed: {path} is not {check[1]}")
+
+
 def prepare_volumes(root: str, pod: JsonDict, lookup: Lookup, *, tmpfs: bool = False) -> dict[str, str]:
     """Set up every volume of ``pod`` and return volume name -> host path (blocking file I/O).
 
@@ -176,14 +208,7 @@ def prepare_volumes(root: str, pod: JsonDict, lookup: Lookup, *, tmpfs: bool = F
         elif "hostPath" in vol:
             hp = vol["hostPath"]
             path = hp.get("path", "")
-            kind = hp.get("type", "")
-            if kind == "DirectoryOrCreate":
-                os.makedirs(path, exist_ok=True)
-            elif kind == "FileOrCreate" and not os.path.exists(path):
-                os.makedirs(os.path.dirname(path) or "/", exist_ok=True)
-                open(path, "a").close()
-            elif kind in ("Directory", "File", "Socket") and not os.path.exists(path):
-                raise VolumeError(f"hostPath type check failed: {path} is not a {kind}")
+            _check_host_path(path, hp.get("type", ""))
         elif "configMap" in vol:
             src = {**vol["configMap"], "_volume": name}
             path = _from_object(base, "ConfigMap", namespace, src, lookup, name=src.get("name", ""),
