@@ -1,4 +1,5 @@
-"""The two streams of a pod: its log (``GET /api/logs``, followed while the browser reads) and an exec
+"""The two streams of a pod: its log (``GET /api/logs``, followed while the browser reads; ``previous``
+and ``timestamps`` as ``kubectl logs`` has them) and an exec
 session (``GET /api/exec``, a WebSocket).
 
 Exec relays the Kubernetes channel protocol (``v4.channel.k8s.io``: one leading byte per frame naming
@@ -44,8 +45,10 @@ async def logs(request: web.Request) -> web.StreamResponse:
     ns, pod, container = target
     follow = request.query.get("follow") in ("1", "true")
     tail = request.query.get("tailLines", "")
+    flags = {name: request.query.get(name) in ("1", "true") for name in ("previous", "timestamps")}
     params: dict[str, str | int | bool | None] = {
-        "container": container or None, "follow": follow or None, "tailLines": int(tail) if tail.isdigit() else None}
+        "container": container or None, "follow": follow or None, "tailLines": int(tail) if tail.isdigit() else None,
+        "previous": flags["previous"] or None, "timestamps": flags["timestamps"] or None}
     client = request.app[CLIENT]
     async with client.stream("GET", f"/api/v1/namespaces/{ns}/pods/{pod}/log", params=params) as upstream:
         resp = web.StreamResponse(headers={"Content-Type": "text/plain; charset=utf-8", "Cache-Control": "no-cache",

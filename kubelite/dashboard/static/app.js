@@ -583,12 +583,15 @@ function logs(ns, pod, container) {
   const main = document.getElementById("main");
   const out = h("pre", { class: "logs", id: "logs" });
   const follow = h("input", { type: "checkbox", id: "follow", checked: true });
+  const previous = h("input", { type: "checkbox", id: "previous" });
+  const stamps = h("input", { type: "checkbox", id: "timestamps" });
   let controller = null;
   const start = (c) => {
     if (controller) controller.abort();
     controller = new AbortController();
     out.textContent = "";
-    const q = new URLSearchParams({ namespace: ns, pod, follow: follow.checked ? "1" : "0", tailLines: "1000" });
+    const q = new URLSearchParams({ namespace: ns, pod, follow: follow.checked && !previous.checked ? "1" : "0",
+      tailLines: "1000", previous: previous.checked ? "1" : "0", timestamps: stamps.checked ? "1" : "0" });
     if (c) q.set("container", c);
     const decoder = new TextDecoder();
     fetch(`/api/logs?${q}`, { signal: controller.signal, credentials: "same-origin" }).then(async (resp) => {
@@ -609,12 +612,13 @@ function logs(ns, pod, container) {
     }).catch((err) => { if (err.name !== "AbortError") out.append(`\n[log stream ended: ${err.message}]`); });
   };
   let chosen = container || "";
-  follow.addEventListener("change", () => start(chosen));
+  for (const box of [follow, previous, stamps]) box.addEventListener("change", () => start(chosen));
   state.cleanup.push(() => controller && controller.abort());
   containerSelect(ns, pod, chosen, (c) => { chosen = c; start(c); }).then((select) => {
     chosen = chosen || select.value;
     main.replaceChildren(podHeader(ns, pod, "Logs"), h("section", { class: "panel" },
-      h("div", { class: "toolbar" }, h("label", {}, "Container ", select), h("label", {}, follow, " follow")), out));
+      h("div", { class: "toolbar" }, h("label", {}, "Container ", select), h("label", {}, follow, " follow"),
+        h("label", {}, previous, " previous container"), h("label", {}, stamps, " timestamps")), out));
     start(chosen);
   });
 }

@@ -233,6 +233,16 @@ def test_a_pod_log_is_read_in_the_page(cluster: Cluster, dashboard: Dashboard, b
     seen = max(int(t) for t in re.findall(r"tick-(\d+)", text_of(browser, "logs")) or ["0"])
     wait_until(lambda: f"tick-{seen + 2}" in text_of(browser, "logs"), "later log lines to stream in",
                on_fail=lambda: text_of(browser, "logs"))
+    click(browser, "#timestamps")
+    wait_until(lambda: re.search(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\S* tick-\d+$", text_of(browser, "logs"), re.M),
+               "the log again with timestamps", on_fail=lambda: text_of(browser, "logs"))
+    click(browser, "#timestamps")
+    # The container never restarted: asking for the previous one is the API server's one-line answer.
+    click(browser, "#previous")
+    wait_until(lambda: text_of(browser, "logs").startswith("Cannot read the log:"), "the previous log's refusal",
+               on_fail=lambda: text_of(browser, "logs"))
+    click(browser, "#previous")
+    wait_until(lambda: "hello-from-dashboard-test" in text_of(browser, "logs"), "the current log again")
     screenshot(browser, "logs")
 
 

@@ -91,6 +91,7 @@ async def test_reads_and_their_errors(env: tuple[TestClient[Any, Any], Client]) 
                 "/api/k8s/api/v1/namespaces/default/services/s/proxy"):
         resp = await http.get(bad, headers=AUTH)
         assert resp.status == 400 and (await resp.json())["reason"] == "BadRequest", bad
+    assert (await http.get("/api/nothing-here", headers=AUTH)).status == 404
     yaml_text = await (await http.get("/api/yaml/api/v1/namespaces/default", headers=AUTH)).text()
     assert "kind: Namespace" in yaml_text and "managedFields" not in yaml_text
 
