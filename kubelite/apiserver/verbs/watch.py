@@ -111,10 +111,15 @@ class _BookmarkTicker:
         self._handle.cancel()
 
 
-async def _start(rr: ResourceRequest) -> web.StreamResponse:
+def _response() -> web.StreamResponse:
     resp = web.StreamResponse(status=200, headers={"Content-Type": "application/json",
                                                    "Cache-Control": "no-cache, private"})
     resp.enable_chunked_encoding()
+    return resp
+
+
+async def _start(rr: ResourceRequest) -> web.StreamResponse:
+    resp = _response()
     await resp.prepare(rr.http)
     return resp
 
@@ -144,8 +149,9 @@ async def handle(rr: ResourceRequest) -> web.StreamResponse:
         await resp.write(orjson.dumps({"type": "ERROR", "object": status}) + b"\n")
         return resp
     ticker: _BookmarkTicker | None = None
+    resp = _response()
     try:
-        resp = await _start(rr)
+        await resp.prepare(rr.http)
         chunk = [encoder.line(e, t) for e in backlog if (t := filtered_type(e, flt)) is not None]
         if chunk:
             await resp.write(b"".join(chunk))
