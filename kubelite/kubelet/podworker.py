@@ -24,6 +24,7 @@ import asyncio
 import contextlib
 import copy
 import logging
+import math
 import os
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -435,7 +436,7 @@ class PodWorkers:
                 failed = await self.prober.hook(specs[c.name], c.id, "preStop", sandbox.ip, grace)
                 if failed and pod is not None:
                     self.events.emit(pod, "Warning", "FailedPreStopHook", failed)
-                left = max(2, int(grace - (self.clock.monotonic() - began)))
+                left = max(2, math.ceil(grace - (self.clock.monotonic() - began)))  # never rounds the grace down
             await self.calls.stop(c.id, left)
 
         await asyncio.gather(*(stop(c) for c in containers if c.state == CONTAINER_RUNNING),
