@@ -49,10 +49,15 @@ def run(args: argparse.Namespace) -> int:
             cluster.spawn(config, "server")
         cluster.wait_for(config, "server", lambda: cluster.api_ready(config), "the API server ready")
         if with_agent:
+            since = 0.0
             if cluster.running_pid(config, "agent") is None:
                 print(f"Starting the node agent ({config.node_name})", flush=True)
+                # Lease times have microsecond precision; a second of slack covers clock reads.
+                since = time.time() - 1.0
                 cluster.spawn(config, "agent")
-            cluster.wait_for(config, "agent", lambda: cluster.node_ready(config), f"node {config.node_name} Ready")
+            cluster.wait_for(config, "agent", lambda: cluster.node_ready(config, since),
+                             f"node {config.node_name} Ready")
+            cluster.wait_for(config, "agent", lambda: cluster.dns_ready(config), "cluster DNS answering")
     except cluster.ClusterError as err:
         raise CLIError(str(err)) from None
     elapsed = time.monotonic() - started

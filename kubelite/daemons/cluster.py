@@ -62,7 +62,7 @@ class ClusterConfig:
                     "--cluster-dns", "0.0.0.0:0"]
         return [*base, "--root", str(self.engine_root), "agent", "--kubeconfig", str(self.kubeconfig),
                 "--node-name", self.node_name, "--kubelet-port", str(self.kubelet_port),
-                "--cluster-dns", "10.96.0.10"]
+                "--cluster-dns", CLUSTER_DNS]
 
 
 def running_pid(config: ClusterConfig, part: str) -> int | None:
@@ -138,9 +138,12 @@ def stop(config: ClusterConfig, part: str, grace: float = 15.0) -> bool:
     return True
 
 
-def node_ready(config: ClusterConfig) -> bool:
-    """The node this machine registers reports Ready (read through the API)."""
+def node_ready(config: ClusterConfig, since: float = 0.0) -> bool:
+    """The node this machine registers reports Ready (read through the API) and its agent renewed the
+    node's Lease at or after ``since`` (wall-clock seconds): on a resume, the Ready condition the previous
+    agent left behind stays True for up to 40 s and says nothing about the agent just started."""
     import asyncio
+    from datetime import datetime
 
     from kubelite.client.errors import ApiError, TransportError
     from kubelite.client.rest import Client
@@ -149,9 +152,32 @@ def node_ready(config: ClusterConfig) -> bool:
         async with Client.from_kubeconfig(config.kubeconfig) as client:
             try:
                 node = await client.resource("v1", "nodes").get(config.node_name)
+                lease = await client.resource("coordination.k8s.io/v1", "leases").get(
+                    config.node_name, "kube-node-lease")
             except (ApiError, TransportError):
                 return False
             conditions = (node.get("status") or {}).get("conditions") or []
-            return any(c.get("type") == "Ready" and c.get("status") == "True" for c in conditions)
+            if not any(c.get("type") == "Ready" and c.get("status") == "True" for c in conditions):
+                return False
+            renewed = (lease.get("spec") or {}).get("renewTime") or ""
+            try:
+                return datetime.fromisoformat(renewed.replace("Z", "+00:00")).timestamp() >= since
+            except ValueError:
+                return False
 
     return asyncio.run(check())
+
+
+CLUSTER_DNS = "10.96.0.10"
+
+
+def dns_ready(config: ClusterConfig) -> bool:
+    """Cluster DNS answers for the ``kubernetes`` Service at its cluster IP, as a pod would ask it."""
+    from dnslib import QTYPE, DNSRecord
+
+    question = DNSRecord.question("kubernetes.default.svc.cluster.local", "A")
+    try:
+        reply = DNSRecord.parse(question.send(CLUSTER_DNS, 53, timeout=1.0))
+    except (OSError, ValueError):
+        return False
+    return any(r.rtype == QTYPE.A for r in reply.rr)

@@ -9,6 +9,7 @@ import socket
 import subprocess
 import sys
 import time
+from datetime import datetime
 from pathlib import Path
 
 import pytest
@@ -67,6 +68,16 @@ def test_up_status_down_and_resume(tmp_path: Path) -> None:
         os.kill(pid, signal.SIGKILL)
         kubelite("--root", str(root), "up", *common, "--listen", listen, "--no-kubeconfig", home=home)
         assert kubectl("get", "configmap", "kept", home=home).returncode == 0
+        # A killed agent leaves its node Ready for a while; the next up waits for the new agent's
+        # heartbeat on the node's Lease, not for that stale condition.
+        pid = int((data / "run" / "agent.pid").read_text())
+        os.kill(pid, signal.SIGKILL)
+        killed_at = time.time()
+        kubelite("--root", str(root), "up", *common, "--listen", listen, "--no-kubeconfig", home=home)
+        node = os.uname().nodename.lower()
+        renewed = kubectl("get", "lease", "-n", "kube-node-lease", node, "-o", "jsonpath={.spec.renewTime}",
+                          home=home).stdout
+        assert datetime.fromisoformat(renewed.replace("Z", "+00:00")).timestamp() >= killed_at - 1, renewed
         logs = kubelite("cluster-logs", "server", *common, "-n", "5", home=home)
         assert logs.stdout.strip()
     finally:
