@@ -629,19 +629,26 @@ function execPage(ns, pod, container) {
   const main = document.getElementById("main");
   const box = h("div", { id: "terminal" });
   const status = h("span", { id: "exec-status", class: "muted" }, "connecting…");
+  const shell = h("input", { id: "exec-command", value: "sh", size: "12", spellcheck: "false",
+    onkeydown: (e) => { if (e.key === "Enter") connect(chosen); } });
   let ws = null, term = null, fit = null;
   const encoder = new TextEncoder(), decoder = new TextDecoder();
   const frame = (channel, bytes) => { const b = new Uint8Array(bytes.length + 1); b[0] = channel; b.set(bytes, 1); return b; };
   const connect = (c) => {
     if (ws) ws.close();
     term.reset();
-    const q = new URLSearchParams({ namespace: ns, pod, command: "sh", tty: "1" });
+    status.textContent = "connecting…";
+    const q = new URLSearchParams({ namespace: ns, pod, tty: "1" });
+    for (const word of (shell.value.trim() || "sh").split(/\s+/)) q.append("command", word);
     if (c) q.set("container", c);
     const scheme = location.protocol === "https:" ? "wss" : "ws";
-    ws = new WebSocket(`${scheme}://${location.host}/api/exec?${q}`, ["v4.channel.k8s.io"]);
-    ws.binaryType = "arraybuffer";
-    ws.onopen = () => { status.textContent = "connected"; sendSize(); term.focus(); };
-    ws.onmessage = (e) => {
+    const sock = new WebSocket(`${scheme}://${location.host}/api/exec?${q}`, ["v4.channel.k8s.io"]);
+    ws = sock;
+    sock.binaryType = "arraybuffer";
+    // A replaced session's late events (its close above all) must not touch the new one's status.
+    sock.onopen = () => { if (sock !== ws) return; status.textContent = "connected"; sendSize(); term.focus(); };
+    sock.onmessage = (e) => {
+      if (sock !== ws) return;
       if (typeof e.data === "string") {
         let message = e.data;
         try { message = JSON.parse(e.data).error || message; } catch (_) { /* plain text */ }
@@ -656,11 +663,12 @@ function execPage(ns, pod, container) {
         status.textContent = st.status === "Success" ? "exited" : `exited: ${st.message || st.reason || ""}`;
       }
     };
-    ws.onclose = () => { if (status.textContent === "connected") status.textContent = "closed"; };
+    sock.onclose = () => { if (sock === ws && status.textContent === "connected") status.textContent = "closed"; };
   };
   const sendSize = () => {
     if (ws && ws.readyState === WebSocket.OPEN && term) {
       ws.send(frame(4, encoder.encode(JSON.stringify({ Width: term.cols, Height: term.rows }))));
+      box.dataset.size = `${term.rows} ${term.cols}`;  // what the container's terminal was told
     }
   };
   const onResize = () => { if (fit) fit.fit(); };
@@ -670,7 +678,9 @@ function execPage(ns, pod, container) {
   containerSelect(ns, pod, chosen, (c) => { chosen = c; connect(c); }).then((select) => {
     chosen = chosen || select.value;
     main.replaceChildren(podHeader(ns, pod, "Shell"), h("section", { class: "panel" },
-      h("div", { class: "toolbar" }, h("label", {}, "Container ", select), status), box));
+      h("div", { class: "toolbar" }, h("label", {}, "Container ", select),
+        h("label", {}, "Command ", shell), h("button", { id: "reconnect", onclick: () => connect(chosen) }, "Run"),
+        status), box));
     term = new Terminal({ cursorBlink: true, fontSize: 13, convertEol: false, scrollback: 5000 });
     fit = new FitAddon.FitAddon();
     term.loadAddon(fit);

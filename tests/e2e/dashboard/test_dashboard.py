@@ -261,11 +261,24 @@ def test_a_command_runs_in_the_exec_terminal(cluster: Cluster, dashboard: Dashbo
 
     wait_until(lambda: status() == "connected", "the exec session to connect",
                on_fail=lambda: f"status {status()!r}, terminal {terminal_text()!r}")
+    wait_until(lambda: "/ # " in terminal_text(), "the shell's prompt", on_fail=terminal_text)
     click(browser, "#terminal")
     browser.switch_to.active_element.send_keys("echo $((6*7))-from-$(hostname)\n")
     wait_until(lambda: f"42-from-{pod}" in terminal_text(), "the command's output in the terminal",
                on_fail=terminal_text)
+    # The terminal's size reached the container's pty (the resize channel, through the API server).
+    size = browser.execute_script("return document.getElementById('terminal').dataset.size;")
+    browser.switch_to.active_element.send_keys("stty size\n")
+    wait_until(lambda: f"\n{size}\n" in terminal_text(), f"stty to report {size}", on_fail=terminal_text)
     screenshot(browser, "exec")
+    # Another command in place of the shell: its output, then its exit.
+    field = browser.find_element(By.ID, "exec-command")
+    field.clear()
+    field.send_keys("cat /etc/hostname\n")
+    wait_until(lambda: pod in terminal_text() and "/ #" not in terminal_text(), "cat's output in a fresh terminal",
+               on_fail=terminal_text)
+    wait_until(lambda: text_of(browser, "exec-status") == "exited", "the command's exit",
+               on_fail=lambda: text_of(browser, "exec-status"))
 
 
 def test_rollout_restart_and_undo_from_the_page(cluster: Cluster, dashboard: Dashboard, browser: Any) -> None:
