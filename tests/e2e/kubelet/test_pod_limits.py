@@ -1,8 +1,10 @@
 """Issue 7's kernel-visible container settings on the real engine, through real kubectl: a memory limit
-exceeded ends as ``OOMKilled`` (cgroup v1 here), cpu requests become cgroup shares, securityContext
-(readOnlyRootFilesystem, capabilities add/drop, privileged, allowPrivilegeEscalation) is what the process
-gets, runAsNonRoot refuses a root image as CreateContainerConfigError, and a hostPort a host process
-already holds keeps the pod in ContainerCreating with the FailedCreatePodSandBox event until it is free.
+exceeded ends as ``OOMKilled`` (cgroup v1 here), cpu requests become cgroup shares and limits a CFS
+quota, securityContext (readOnlyRootFilesystem, capabilities add/drop, privileged,
+allowPrivilegeEscalation) is what the process gets, runAsNonRoot refuses a root image as
+CreateContainerConfigError, a hostPort a host process already holds keeps the pod in ContainerCreating
+with the FailedCreatePodSandBox event until it is free, and a pod's containers share the network, IPC
+and UTS namespaces with the pod's name as hostname.
 """
 
 from __future__ import annotations
@@ -73,7 +75,7 @@ spec:
   - name: c
     image: busybox
     command: ["sleep", "3600"]
-    resources: {requests: {cpu: 250m}}
+    resources: {requests: {cpu: 250m}, limits: {cpu: 500m}}
     volumeMounts: [{name: scratch, mountPath: /scratch}]
     securityContext:
       readOnlyRootFilesystem: true
@@ -133,6 +135,11 @@ def test_security_context_and_cpu_shares_reach_the_process(cluster: Cluster) -> 
     # cpu request 250m -> 256 shares (cgroup v1: the container sees its own cpu cgroup).
     shares = _exec(cluster, "locked", "cat", "/sys/fs/cgroup/cpu/cpu.shares")
     assert shares.stdout.strip() == "256", shares
+    # cpu limit 500m -> a CFS quota of half the period.
+    quota = _exec(cluster, "locked", "cat", "/sys/fs/cgroup/cpu/cpu.cfs_quota_us",
+                  "/sys/fs/cgroup/cpu/cpu.cfs_period_us")
+    q, period = (int(x) for x in quota.stdout.split())
+    assert q * 2 == period, quota.stdout
 
     # add NET_ADMIN: changing an interface works; the default set cannot; drop CHOWN: chown fails.
     assert _exec(cluster, "netadmin", "ip", "link", "set", "lo", "mtu", "1400").returncode == 0
@@ -219,3 +226,27 @@ spec:
     # Freed: the retried sandbox gets the port.
     wait_for(cluster, "porty running once the port is free", lambda: ready(cluster, "porty"), within=120)
     _delete(cluster, "porty")
+
+
+SHARED = """
+apiVersion: v1
+kind: Pod
+metadata: {name: sharing}
+spec:
+  terminationGracePeriodSeconds: 1
+  containers:
+  - {name: a, image: busybox, command: ["sleep", "3600"]}
+  - {name: b, image: busybox, command: ["sleep", "3600"]}
+"""
+
+
+def test_containers_of_a_pod_share_network_ipc_and_uts_and_the_hostname_is_the_pod_name(cluster: Cluster) -> None:
+    cluster.kubectl.run("apply", "-f", "-", input=SHARED)
+    wait_for(cluster, "sharing Ready", lambda: ready(cluster, "sharing"))
+    script = "for n in net ipc uts mnt; do readlink /proc/self/ns/$n; done; hostname"
+    a = _exec(cluster, "sharing", "sh", "-c", script, container="a").stdout.split()
+    b = _exec(cluster, "sharing", "sh", "-c", script, container="b").stdout.split()
+    assert len(a) == 5 and a[:3] == b[:3], (a, b)  # net, ipc and uts shared
+    assert a[3] != b[3]  # each container has its own mount namespace (its own root)
+    assert a[4] == b[4] == "sharing"
+    _delete(cluster, "sharing")
