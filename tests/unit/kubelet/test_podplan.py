@@ -150,6 +150,11 @@ def test_node_status_conditions_follow_the_host() -> None:
     assert by_type["MemoryPressure"]["status"] == "True" and by_type["MemoryPressure"]["lastTransitionTime"] == "t1"
     assert by_type["DiskPressure"]["status"] == "True"
     assert by_type["Ready"]["lastTransitionTime"] == "t0"  # unchanged status keeps its transition time
+    assert by_type["PIDPressure"]["status"] == "False"
+    pids = node_status(replace(host, pids_used=32000), "t2", pressed["conditions"])
+    by_type = {c["type"]: c for c in pids["conditions"]}
+    assert by_type["PIDPressure"]["status"] == "True"
+    assert by_type["PIDPressure"]["reason"] == "KubeletHasInsufficientPID"
 
 
 def test_start_error_without_a_container_fails_a_never_pod() -> None:
