@@ -10,6 +10,7 @@ import json
 import re
 import urllib.error
 import urllib.request
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -51,6 +52,16 @@ spec:
   - port: 80
     targetPort: 8080
 """
+
+
+@pytest.fixture(autouse=True)
+def no_script_errors(browser: Any) -> Iterator[None]:
+    """Every test ends with no script error in the page (failed requests the test provoked are the
+    network's entries, not the script's)."""
+    browser.get_log("browser")  # drop what earlier tests left
+    yield
+    errors = [e for e in browser.get_log("browser") if e.get("level") == "SEVERE" and e.get("source") != "network"]
+    assert not errors, errors
 
 
 def login(driver: Any, dashboard: Dashboard) -> None:
