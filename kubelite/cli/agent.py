@@ -5,13 +5,23 @@ from __future__ import annotations
 import argparse
 import os
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from kubelite.cli.errors import CLIError
+
+if TYPE_CHECKING:
+    from kubelite.client.kubeconfig import ClientConfig
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--kubeconfig", default=os.environ.get("KUBECONFIG", str(Path.home() / ".kube/config")),
                         help="how to reach the API server")
+    parser.add_argument("--server", default="", help="the API server's URL (instead of --kubeconfig, with --token)")
+    parser.add_argument("--token", default="", help="bearer token for --server")
+    parser.add_argument("--certificate-authority", default="",
+                        help="the cluster CA for --server (also how the kubelet endpoint knows the API server)")
+    parser.add_argument("--insecure-skip-tls-verify", action="store_true",
+                        help="with --server and no CA: do not verify the API server's certificate")
     parser.add_argument("--node-name", default="", help="the Node's name (default: the hostname)")
     parser.add_argument("--pod-cidr", default="",
                         help="the node's pod CIDR, recorded on the Node; pods get their addresses from it")
@@ -44,6 +54,31 @@ def _cidr(value: str, flag: str) -> str:
         raise CLIError(f"{flag}: {err}") from None
 
 
+def client_config(args: argparse.Namespace) -> ClientConfig | None:
+    """``--server``/``--token`` as a client config, or None to use ``--kubeconfig``; bad combinations
+    are one line naming the flag."""
+    from kubelite.client.kubeconfig import ClientConfig
+
+    if not args.server:
+        if args.token or args.certificate_authority:
+            raise CLIError("--token and --certificate-authority go with --server")
+        return None
+    if not args.server.startswith(("https://", "http://")):
+        raise CLIError(f"--server: {args.server!r} is not an http(s) URL")
+    if not args.token:
+        raise CLIError("--server needs --token (or use --kubeconfig)")
+    ca = None
+    if args.certificate_authority:
+        try:
+            ca = Path(args.certificate_authority).read_bytes()
+        except OSError as err:
+            raise CLIError(f"--certificate-authority: {err.strerror}: {args.certificate_authority}") from None
+    elif args.server.startswith("https://") and not args.insecure_skip_tls_verify:
+        raise CLIError("--server over https needs --certificate-authority (or --insecure-skip-tls-verify)")
+    return ClientConfig(server=args.server.rstrip("/"), token=args.token, ca_data=ca,
+                        insecure_skip_tls_verify=bool(args.insecure_skip_tls_verify))
+
+
 def run(args: argparse.Namespace) -> int:
     import asyncio
     import signal
@@ -52,8 +87,9 @@ def run(args: argparse.Namespace) -> int:
     from kubelite.client.rest import Client
     from kubelite.daemons.agent import AgentConfig, run_agent
 
-    if not Path(args.kubeconfig).exists():
-        raise CLIError(f"kubeconfig not found: {args.kubeconfig} (pass --kubeconfig)")
+    direct = client_config(args)
+    if direct is None and not Path(args.kubeconfig).exists():
+        raise CLIError(f"kubeconfig not found: {args.kubeconfig} (pass --kubeconfig, or --server and --token)")
     if os.geteuid() != 0:
         raise CLIError("kubelite agent runs containers: it must run as root")
     setup_logging(debug=bool(getattr(args, "debug", False)))
@@ -77,7 +113,7 @@ def run(args: argparse.Namespace) -> int:
         task = asyncio.current_task()
         if task is not None:
             asyncio.get_running_loop().add_signal_handler(signal.SIGTERM, task.cancel)
-        async with Client.from_kubeconfig(args.kubeconfig) as client:
+        async with (Client(direct) if direct is not None else Client.from_kubeconfig(args.kubeconfig)) as client:
             await run_agent(client, config)
 
     try:
