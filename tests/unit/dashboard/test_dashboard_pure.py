@@ -92,3 +92,20 @@ def test_exec_query_names_each_argument_and_the_streams() -> None:
     assert pairs == [("command", "sh"), ("command", "-c"), ("command", "echo a&b"), ("stdin", "true"),
                      ("stdout", "true"), ("stderr", "false"), ("tty", "true"), ("container", "main")]
     assert ("stderr", "true") in parse_qsl(exec_query("", ["ls"], tty=False))
+
+
+def test_the_copy_to_edit_leaves_out_what_the_server_owns() -> None:
+    from kubelite.dashboard.proxy import for_editing
+
+    obj = {"apiVersion": "v1", "kind": "Service", "status": {"loadBalancer": {}},
+           "metadata": {"name": "web", "namespace": "d", "uid": "u", "resourceVersion": "7", "generation": 2,
+                        "creationTimestamp": "t", "managedFields": [{}], "labels": {"a": "b"},
+                        "annotations": {"kubectl.kubernetes.io/last-applied-configuration": "{}", "keep": "me"}},
+           "spec": {"ports": [{"port": 80}]}}
+    assert for_editing(obj) == {"apiVersion": "v1", "kind": "Service", "spec": {"ports": [{"port": 80}]},
+                                "metadata": {"name": "web", "namespace": "d", "labels": {"a": "b"},
+                                             "annotations": {"keep": "me"}}}
+    assert obj["metadata"]["uid"] == "u" and "status" in obj  # the input is not changed
+    last_applied = {"kubectl.kubernetes.io/last-applied-configuration": "{}"}
+    only_applied = {"metadata": {"name": "x", "annotations": last_applied}}
+    assert for_editing(only_applied) == {"metadata": {"name": "x"}}
