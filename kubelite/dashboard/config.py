@@ -20,5 +20,3 @@ class DashboardConfig:
     address: str = "127.0.0.1"
     port: int = 0
     token: str = field(default_factory=new_token)
-    # How long a watch stream may stay quiet before the server ends it (the browser reconnects).
-    watch_timeout_seconds: int = 300
