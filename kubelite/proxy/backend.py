@@ -53,6 +53,21 @@ class NftBackend:
             await self._run(script)
         self._applied = table
 
+    async def verify(self) -> bool:
+        """If our table is gone from the kernel, forget what we applied (the next sync replaces it) and
+        say so."""
+        if self._applied is None:
+            return False
+        proc = await asyncio.create_subprocess_exec(
+            *self._argv[:-2], "list", "tables", "ip", stdout=asyncio.subprocess.PIPE,
+            stderr=asyncio.subprocess.PIPE)
+        out, _ = await proc.communicate()
+        if proc.returncode == 0 and f"table ip {self.table}" not in out.decode().splitlines():
+            log.warning("our nftables table is gone; programming it again", extra={"table": self.table})
+            self._applied = None
+            return True
+        return False
+
     async def cleanup(self) -> None:
         """Remove kubelite's table (and nothing else)."""
         await self._run(delete_table(self.table))

@@ -4,6 +4,8 @@ Informer events only mark the table dirty and wake the syncer; the syncer recomp
 (a pure function, cheap) and hands it to the backend, which sends only the difference. A burst of
 changes costs one sync, and at least ``min_interval`` passes between syncs, as kube-proxy's
 ``minSyncPeriod`` does. A failed sync is retried with backoff; live connections never see a flush.
+Every ``resync`` seconds without a change the backend checks the kernel still holds our table (a
+cheap listing of table names), and a table deleted by hand is put back whole.
 """
 
 from __future__ import annotations
@@ -27,16 +29,20 @@ SERVICE_NAME_LABEL = "kubernetes.io/service-name"
 class Backend(Protocol):
     async def sync(self, table: Table) -> bool: ...
 
+    async def verify(self) -> bool:
+        """Whether the kernel lost what was applied (then the next sync replaces it all)."""
+
     async def cleanup(self) -> None: ...
 
 
 class ServiceProxy:
     def __init__(self, config: ProxyConfig, *, factory: InformerFactory, backend: Backend,
-                 clock: Clock | None = None, min_interval: float = 0.1) -> None:
+                 clock: Clock | None = None, min_interval: float = 0.1, resync: float = 30.0) -> None:
         self.config = config
         self.backend = backend
         self.clock = clock or RealClock()
         self.min_interval = min_interval
+        self.resync = resync  # with no change for this long, check the kernel still has our rules
         self.services: Informer = factory.informer("v1", "services")
         self.slices: Informer = factory.informer("discovery.k8s.io/v1", "endpointslices")
         for inf in (self.services, self.slices):
@@ -66,7 +72,17 @@ class ServiceProxy:
         backoff = Backoff(initial=0.5, maximum=30.0)
         self._wake.set()
         while True:
-            await self._wake.wait()
+            try:
+                await asyncio.wait_for(self._wake.wait(), self.resync)
+            except TimeoutError:
+                try:
+                    lost = await self.backend.verify()
+                except Exception as err:  # cannot tell now; the next period asks again
+                    log.warning("proxy could not check its rules: %s", err)
+                    continue
+                if not lost:
+                    continue  # nothing changed and the kernel still has it: no recomputation
+                # someone deleted our table: the sync below puts it back
             self._wake.clear()
             try:
                 await self.backend.sync(self.desired())
