@@ -103,6 +103,11 @@ def test_kubia_through_cluster_ip_node_port_and_load_balancer(node: Node) -> Non
     for url in urls:
         wait_for(node, f"{victim} out of rotation on {url}", lambda u=url: spreads_over(u, rest), within=90)
 
+    # kube-dns is the server's DNS, published at 10.96.0.10 and listed as a cluster service.
+    dns = json.loads(node.kubectl.run("get", "svc", "kube-dns", "-n", "kube-system", "-o", "json").stdout)
+    assert dns["spec"]["clusterIP"] == "10.96.0.10"
+    assert "KubeDNS is running at" in node.kubectl.run("cluster-info").stdout
+
     # From inside a pod: cluster DNS by full and short name, and the service through its name.
     resolv, _ = node.exec(victim, "kubia", ["cat", "/etc/resolv.conf"])
     assert "nameserver 10.96.0.10" in resolv and "search default.svc.cluster.local" in resolv, resolv
