@@ -10,6 +10,7 @@ Shape (one ``ip`` table of our own; nobody else's rules are touched)::
                     affinity, then spread: numgen random mod N vmap { 0 : goto ep-<id>, ... }
     chain ext-<id>  traffic arriving at a node port or external IP: policy Cluster masquerades and
                     goes to svc-<id>; policy Local goes to this node's endpoints without masquerade
+                    (pods and the node itself still take svc-<id>, masqueraded)
     chain ep-<id>   hairpin (an endpoint reaching its own service) masquerades, and so does any pod of
                     the endpoint's own bridge (``local_subnet``); then dnat to ip:port
     set  aff-<id>   per endpoint, with the affinity timeout, for sessionAffinity ClientIP
@@ -178,7 +179,15 @@ def _add_service(table: Table, sp: ServicePort, cfg: ProxyConfig) -> tuple[list[
             targets.append((f"{proto} . {sp.node_port}", nodeports))
         if external:
             if sp.external_local:
-                ext_rules = _spread(sp, external)  # keep the client's address: no masquerade
+                # Keep the client's address: no masquerade, this node's endpoints only. Except, as
+                # kube-proxy does, for pods and for this node itself (127.0.0.1 included), whose source
+                # a reply could not come back to: those take the cluster-wide path, masqueraded.
+                ext_rules = []
+                if internal:
+                    ext_rules += [f"ip saddr {cfg.cluster_cidr} goto {svc_chain(sp)}",
+                                  "fib saddr type local jump mark-for-masquerade",
+                                  f"fib saddr type local goto {svc_chain(sp)}"]
+                ext_rules += _spread(sp, external)
             else:
                 ext_rules = ["jump mark-for-masquerade", *_spread(sp, external)]
             table.chains[ext_chain(sp)] = Chain(tuple(ext_rules))

@@ -69,7 +69,12 @@ def test_node_port_with_cluster_and_local_traffic_policy() -> None:
     (sp_local,) = service_ports(local, [sl])
     ext_rules = t_local.chains[ext_chain(sp_local)].rules
     local_ep = next(e for e in sp_local.endpoints if e.ip == "10.244.0.2")
-    assert ext_rules == (f"goto {ep_chain(sp_local, local_ep)}",)  # this node's endpoint, no masquerade
+    assert ext_rules == (  # pods and the node itself: cluster-wide, masqueraded (their replies must return)
+        f"ip saddr 10.244.0.0/16 goto {svc_chain(sp_local)}",
+        "fib saddr type local jump mark-for-masquerade",
+        f"fib saddr type local goto {svc_chain(sp_local)}",
+        f"goto {ep_chain(sp_local, local_ep)}",  # everyone else: this node's endpoint, no masquerade
+    )
 
 
 def test_load_balancer_ingress_ips_route_like_external_ips() -> None:
