@@ -105,6 +105,9 @@ def container_config(pod: JsonDict, container: JsonDict, *, attempt: int, init: 
             raise ConfigError(f"cannot find volume \"{vm.get('name')}\" to mount into container "
                               f"\"{container.get('name')}\"")
         sub = vm.get("subPath") or ""
+        if sub.startswith("/") or ".." in sub.split("/"):
+            raise ConfigError(f'subPath "{sub}" of volume mount "{vm.get("name")}" must be a relative path '
+                              'without ".."')
         host_path = f"{source}/{sub}" if sub else source
         mounts.append(Mount(host_path, vm.get("mountPath", ""), bool(vm.get("readOnly"))))
     if hosts_file and not any(m.container_path == "/etc/hosts" for m in mounts):

@@ -48,6 +48,7 @@ from kubelite.kubelet.runtimecalls import RuntimeCalls
 from kubelite.kubelet.tokens import ServiceAccountTokens
 from kubelite.kubelet.volumes import (
     VolumeError,
+    ensure_sub_paths,
     has_synced_volumes,
     pod_dir,
     prepare_volumes,
@@ -385,6 +386,7 @@ class PodWorkers:
             return
         try:
             volumes = await asyncio.to_thread(self._prepare_volumes, pod, await self._volume_lookup(pod))
+            await asyncio.to_thread(ensure_sub_paths, volumes, container)
         except (VolumeError, OSError) as err:
             self.events.emit(pod, "Warning", "FailedMount", f"MountVolume.SetUp failed: {err}")
             self._fail(pod, action.name, "ContainerCreating", "")

@@ -235,6 +235,23 @@ def prepare_volumes(root: str, pod: JsonDict, lookup: Lookup, *, tmpfs: bool = F
     return out
 
 
+def ensure_sub_paths(volumes: dict[str, str], container: JsonDict) -> None:
+    """Create the ``subPath`` directories ``container`` mounts that its volumes do not have yet (the
+    kubelet does, so a container may mount a part of an empty volume); one that resolves outside its
+    volume (through a symlink the pod made) is refused."""
+    for vm in container.get("volumeMounts") or []:
+        sub, source = vm.get("subPath") or "", volumes.get(vm.get("name", ""))
+        if not sub or source is None:
+            continue
+        base = os.path.realpath(source)
+        target = os.path.realpath(os.path.join(source, sub))
+        if target != base and not target.startswith(base + os.sep):
+            raise VolumeError(f'subPath "{sub}" of volume "{vm.get("name")}" resolves outside the volume')
+        if not os.path.lexists(target):
+            os.makedirs(target, exist_ok=True)
+            os.chmod(target, 0o777)
+
+
 def has_synced_volumes(pod: JsonDict) -> bool:
     """Whether ``pod`` has volumes whose content follows API objects (configMap, secret, projected,
     downwardAPI: labels and annotations change)."""

@@ -250,3 +250,31 @@ def test_containers_of_a_pod_share_network_ipc_and_uts_and_the_hostname_is_the_p
     assert a[3] != b[3]  # each container has its own mount namespace (its own root)
     assert a[4] == b[4] == "sharing"
     _delete(cluster, "sharing")
+
+
+MOUNTS = """
+apiVersion: v1
+kind: Pod
+metadata: {name: mounts}
+spec:
+  terminationGracePeriodSeconds: 1
+  volumes: [{name: data, emptyDir: {}}]
+  containers:
+  - name: c
+    image: busybox
+    command: ["sh", "-c", "echo in-sub > /sub/file && exec sleep 3600"]
+    volumeMounts:
+    - {name: data, mountPath: /whole, readOnly: true}
+    - {name: data, mountPath: /sub, subPath: part}
+"""
+
+
+def test_sub_path_and_read_only_mounts(cluster: Cluster) -> None:
+    cluster.kubectl.run("apply", "-f", "-", input=MOUNTS)
+    wait_for(cluster, "mounts Ready", lambda: ready(cluster, "mounts"))
+    # The subPath is a directory of the volume (made for the container), seen whole through the other mount.
+    assert _exec(cluster, "mounts", "cat", "/whole/part/file").stdout == "in-sub\n"
+    denied = _exec(cluster, "mounts", "touch", "/whole/x")
+    assert denied.returncode != 0 and "Read-only file system" in denied.stderr, denied
+    assert _exec(cluster, "mounts", "touch", "/sub/y").returncode == 0
+    _delete(cluster, "mounts")

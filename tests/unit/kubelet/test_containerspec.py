@@ -92,3 +92,10 @@ def test_run_as_non_root_refuses_root_with_the_kubelets_messages() -> None:
     assert _config({"name": "c", "image": "busybox"}, securityContext={"runAsNonRoot": True,
                                                                         "runAsUser": 65534}).user == "65534"
     assert _config({"name": "c", "image": "busybox"}).user == ""  # no policy: root is fine
+
+
+@pytest.mark.parametrize("sub", ["/etc", "../up", "a/../../b"])
+def test_sub_path_must_stay_relative(sub: str) -> None:
+    c = {"name": "c", "image": "busybox", "volumeMounts": [{"name": "v", "mountPath": "/m", "subPath": sub}]}
+    with pytest.raises(ConfigError, match=r'must be a relative path without "\.\."'):
+        container_config(_pod(c), c, attempt=0, init=False, services=[], lookup=_nothing, volumes={"v": "/h"})

@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 
-from kubelite.kubelet.volumes import VolumeError, prepare_volumes
+from kubelite.kubelet.volumes import VolumeError, ensure_sub_paths, prepare_volumes
 
 pytestmark = pytest.mark.unit
 
@@ -54,3 +54,18 @@ def test_matching_kinds_pass(tmp_path: Path) -> None:
     with socket.socket(socket.AF_UNIX) as sock:
         sock.bind(str(tmp_path / "s"))
         _prepare(tmp_path, tmp_path / "s", "Socket")
+
+
+def test_sub_paths_are_made_inside_the_volume_and_never_outside(tmp_path: Path) -> None:
+    vol = tmp_path / "vol"
+    vol.mkdir()
+    (vol / "file").write_text("x")
+    container = {"volumeMounts": [{"name": "v", "mountPath": "/a", "subPath": "part/deep"},
+                                  {"name": "v", "mountPath": "/b", "subPath": "file"},
+                                  {"name": "v", "mountPath": "/c"}]}
+    ensure_sub_paths({"v": str(vol)}, container)
+    assert (vol / "part" / "deep").is_dir() and (vol / "file").read_text() == "x"
+    (vol / "escape").symlink_to(tmp_path)
+    with pytest.raises(VolumeError, match='subPath "escape/x" of volume "v" resolves outside the volume'):
+        ensure_sub_paths({"v": str(vol)}, {"volumeMounts": [{"name": "v", "subPath": "escape/x"}]})
+    assert not (tmp_path / "x").exists()
