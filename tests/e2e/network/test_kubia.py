@@ -97,8 +97,8 @@ def test_kubia_through_cluster_ip_node_port_and_load_balancer(node: Node) -> Non
 
     # A pod whose readiness probe starts failing leaves every path's rotation.
     victim = sorted(p["metadata"]["name"] for p in pods)[0]
-    out, code = node.exec(victim, "kubia", ["rm", "/www/ready"])
-    assert code == 0, out
+    wait_for(node, f"the readiness file removed in {victim}",
+             lambda: node.exec(victim, "kubia", ["rm", "-f", "/www/ready"])[1] == 0, within=60)
     rest = names - {f"You've hit {victim}"}
     for url in urls:
         wait_for(node, f"{victim} out of rotation on {url}", lambda u=url: spreads_over(u, rest), within=90)
@@ -109,11 +109,12 @@ def test_kubia_through_cluster_ip_node_port_and_load_balancer(node: Node) -> Non
     assert "KubeDNS is running at" in node.kubectl.run("cluster-info").stdout
 
     # From inside a pod: cluster DNS by full and short name, and the service through its name.
-    resolv, _ = node.exec(victim, "kubia", ["cat", "/etc/resolv.conf"])
+    resolv = wait_for(node, "resolv.conf read in a pod",
+                      lambda: (r := node.exec(victim, "kubia", ["cat", "/etc/resolv.conf"]))[1] == 0 and r[0])
     assert "nameserver 10.96.0.10" in resolv and "search default.svc.cluster.local" in resolv, resolv
     fqdn = "kubia-http.default.svc.cluster.local"
-    out, code = wait_for(node, f"nslookup {fqdn} in a pod",
-                         lambda: (r := node.exec(victim, "kubia", ["nslookup", fqdn]))[1] == 0 and r)
+    out, _ = wait_for(node, f"nslookup {fqdn} in a pod",
+                       lambda: (r := node.exec(victim, "kubia", ["nslookup", fqdn]))[1] == 0 and r)
     assert re.search(rf"Address:\s*{re.escape(cluster_ip)}\b", out), out
     # The short name goes through the C library's resolver and the search path (busybox's nslookup
     # does not apply search domains); ping prints the address it resolved, whether or not ICMP answers.
@@ -129,8 +130,8 @@ def test_kubia_through_cluster_ip_node_port_and_load_balancer(node: Node) -> Non
         victim, "kubia", ["nc", "-w", "5", "10.96.0.1", "443", "-e", "true"])[1] == 0)
 
     # Ready again (whichever pod the scale-down keeps must serve), then down to one replica.
-    out, code = node.exec(victim, "kubia", ["sh", "-c", "echo ok > /www/ready"])
-    assert code == 0, out
+    wait_for(node, f"the readiness file back in {victim}",
+             lambda: node.exec(victim, "kubia", ["sh", "-c", "echo ok > /www/ready"])[1] == 0, within=60)
     wait_for(node, f"{victim} Ready again", lambda: len(ready_pods(node)) == 3)
     node.kubectl.run("scale", "rc", "kubia", "--replicas=1")
     wait_for(node, "one kubia pod left", lambda: len(_pods(node)) == 1, within=120)
