@@ -107,6 +107,12 @@ def spec_options(engine: Engine, ctr: Container, binds: list[tuple[str, str, boo
         if os.path.exists(pod_resolv):
             files["/etc/resolv.conf"] = pod_resolv
     mounts: list[Mount] = [bind(src, dst) for dst, src in files.items()]
+    if hc.sandbox:
+        from kubelite.runtime.sandbox import SandboxStore
+
+        shm = SandboxStore(engine.root).path(hc.sandbox, "shm")
+        if os.path.ismount(shm):  # the pod's /dev/shm (a volume the pod mounts there still wins)
+            mounts.append(bind(shm, "/dev/shm"))
     mounts += [bind(src, dst, readonly=ro) for src, dst, ro in binds]
     caps = capability_set(hc.cap_add, hc.cap_drop, privileged=hc.privileged, available=host_capabilities())
     return SpecOptions(

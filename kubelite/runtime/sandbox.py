@@ -12,6 +12,7 @@ On disk::
     <root>/sandboxes/<id>/
       sandbox.json     the record (id, name, hostname, ip, namespace paths, labels, state)
       ipc, uts         the pinned namespaces (bind mounts of /proc/<pid>/ns/{ipc,uts})
+      shm/             a tmpfs every container binds as /dev/shm (POSIX shared memory is pod-wide)
       resolv.conf      the pod's resolv.conf when the kubelet gave one
 """
 
@@ -119,8 +120,24 @@ def pin_namespaces(directory: str, hostname: str, *, uts: bool = True) -> tuple[
     return ipc, uts_path
 
 
+def mount_shm(directory: str) -> str:
+    """The pod's ``/dev/shm``: one tmpfs (Docker's options and 64 MiB) at ``directory``/shm that every
+    container of the sandbox binds, so POSIX shared memory is pod-wide like its IPC namespace."""
+    path = os.path.join(directory, "shm")
+    os.makedirs(path, exist_ok=True)
+    proc = subprocess.run(
+        ["mount", "-t", "tmpfs", "-o", "nosuid,nodev,noexec,mode=1777,size=65536k", "shm", path],
+        check=False,
+        capture_output=True,
+        text=True,
+    )
+    if proc.returncode != 0:
+        raise RuntimeFailure(f"cannot mount the sandbox's /dev/shm: {proc.stderr.strip()}")
+    return path
+
+
 def unpin_namespaces(directory: str) -> None:
-    for name in ("ipc", "uts"):
+    for name in ("ipc", "uts", "shm"):
         path = os.path.join(directory, name)
         if os.path.exists(path):
             subprocess.run(["umount", "-l", path], check=False, capture_output=True)
@@ -164,6 +181,7 @@ def create_sandbox(
         # hostNetwork pods share the host's network and UTS namespaces (hostname = the node's), as in
         # Kubernetes; their IPC namespace is still the pod's own.
         sb.ipc_ns, sb.uts_ns = pin_namespaces(store.path(sid), hostname, uts=network != "host")
+        mount_shm(store.path(sid))
         if network == "bridge":
             with engine.store.lock():
                 ip = Table(engine.root).claim(engine.net, "sandbox:" + sid)

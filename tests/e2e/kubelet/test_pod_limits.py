@@ -4,7 +4,7 @@ quota, securityContext (readOnlyRootFilesystem, capabilities add/drop, privilege
 allowPrivilegeEscalation) is what the process gets, runAsNonRoot refuses a root image as
 CreateContainerConfigError, a hostPort a host process already holds keeps the pod in ContainerCreating
 with the FailedCreatePodSandBox event until it is free, and a pod's containers share the network, IPC
-and UTS namespaces with the pod's name as hostname.
+and UTS namespaces and /dev/shm, with the pod's name as hostname.
 """
 
 from __future__ import annotations
@@ -249,6 +249,9 @@ def test_containers_of_a_pod_share_network_ipc_and_uts_and_the_hostname_is_the_p
     assert len(a) == 5 and a[:3] == b[:3], (a, b)  # net, ipc and uts shared
     assert a[3] != b[3]  # each container has its own mount namespace (its own root)
     assert a[4] == b[4] == "sharing"
+    # One /dev/shm for the pod (POSIX shared memory follows the shared IPC namespace).
+    assert _exec(cluster, "sharing", "sh", "-c", "echo from-a > /dev/shm/x", container="a").returncode == 0
+    assert _exec(cluster, "sharing", "cat", "/dev/shm/x", container="b").stdout == "from-a\n"
     _delete(cluster, "sharing")
 
 
