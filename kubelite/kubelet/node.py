@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from kubelite import KUBERNETES_VERSION, __version__
+from kubelite.base.backoff import Backoff
 from kubelite.base.clock import Clock, RealClock
 from kubelite.client.errors import AlreadyExistsError, ApiError, NotFoundError, TransportError
 from kubelite.client.rest import Client
@@ -128,6 +129,16 @@ def read_host(root: str) -> HostFacts:
     )
 
 
+def allocatable(host: HostFacts) -> dict[str, str]:
+    """Capacity less what the kubelet keeps back by default: no kube/system reservations, but the hard
+    eviction thresholds (memory.available<100Mi, nodefs.available<10%), as ``kubectl describe node``
+    shows for a default kubelet."""
+    memory = max(0, host.memory_bytes - MEMORY_PRESSURE_BYTES)
+    disk = int(host.disk_bytes * (1 - DISK_PRESSURE_FRACTION))
+    return {"cpu": str(host.cpus), "memory": f"{memory // 1024}Ki", "ephemeral-storage": str(disk),
+            "pods": str(MAX_PODS)}
+
+
 def _condition(kind: str, ok: bool, texts: tuple[str, str, str, str], now: str,
                previous: list[JsonDict]) -> JsonDict:
     """A node condition; ``texts`` are (reason, message) when ``ok`` then when not. Keeps the last
@@ -162,7 +173,7 @@ def node_status(host: HostFacts, now: str, previous: list[JsonDict] | None = Non
     ]
     return {
         "capacity": capacity,
-        "allocatable": dict(capacity),
+        "allocatable": allocatable(host),
         "conditions": conditions,
         "addresses": [{"type": "InternalIP", "address": host.internal_ip},
                       {"type": "Hostname", "address": host.hostname}],
@@ -262,13 +273,17 @@ class NodeAgent:
         return now != self._last_conditions
 
     async def run(self) -> None:
-        """Register (retrying transient failures), then heartbeat for ever."""
+        """Register (retrying transient failures), then heartbeat for ever.
+
+        The first retries come quickly: ``kubelite up`` starts the agent beside a server that is still
+        starting, and the node should register the moment the API answers."""
+        retry = Backoff(initial=0.1, maximum=min(self.config.lease_interval, 2.0))
         while not self.registered.is_set():
             try:
                 await self.register()
             except (ApiError, TransportError) as err:
                 log.warning("node registration failed", extra={"node": self.config.name, "error": str(err)})
-                await self.clock.sleep(min(self.config.lease_interval, 2.0))
+                await self.clock.sleep(retry.next_delay())
         since_status = 0.0
         while True:
             await self.clock.sleep(self.config.lease_interval)

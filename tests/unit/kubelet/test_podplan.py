@@ -144,6 +144,9 @@ def test_node_status_conditions_follow_the_host() -> None:
         "Ready": "True", "MemoryPressure": "False", "DiskPressure": "False", "PIDPressure": "False"}
     assert status["capacity"] == {"cpu": "2", "memory": f"{8 << 20}Ki", "ephemeral-storage": f"{100 << 20}Ki",
                                   "pods": "110"}
+    # Allocatable keeps back the default hard eviction thresholds: 100Mi of memory, 10% of the disk.
+    assert status["allocatable"] == {"cpu": "2", "memory": f"{(8 << 20) - (100 << 10)}Ki",
+                                     "ephemeral-storage": str(90 << 30), "pods": "110"}
     pressed = node_status(replace(host, memory_available=1 << 20, disk_available=1 << 30), "t1",
                           status["conditions"])
     by_type = {c["type"]: c for c in pressed["conditions"]}
