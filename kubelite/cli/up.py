@@ -11,6 +11,10 @@ import argparse
 import os
 import time
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from kubelite.daemons.cluster import ClusterConfig
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -47,14 +51,16 @@ def run(args: argparse.Namespace) -> int:
             print("Starting the control plane" + (" (first run: generating certificates)" if first_run else ""),
                   flush=True)
             cluster.spawn(config, "server")
+        since = 0.0
+        # With a kubeconfig already written (any run after the first), the agent starts beside the server
+        # and registers the moment the API answers: its start-up overlaps the server's.
+        agent_started = False
+        if with_agent and config.kubeconfig.exists() and cluster.running_pid(config, "agent") is None:
+            since, agent_started = _start_agent(config), True
         cluster.wait_for(config, "server", lambda: cluster.api_ready(config), "the API server ready")
         if with_agent:
-            since = 0.0
-            if cluster.running_pid(config, "agent") is None:
-                print(f"Starting the node agent ({config.node_name})", flush=True)
-                # Lease times have microsecond precision; a second of slack covers clock reads.
-                since = time.time() - 1.0
-                cluster.spawn(config, "agent")
+            if not agent_started and cluster.running_pid(config, "agent") is None:
+                since = _start_agent(config)
             cluster.wait_for(config, "agent", lambda: cluster.node_ready(config, since),
                              f"node {config.node_name} Ready")
             cluster.wait_for(config, "agent", lambda: cluster.dns_ready(config), "cluster DNS answering")
@@ -75,3 +81,14 @@ def run(args: argparse.Namespace) -> int:
     if not with_agent:
         print("Note: the node agent (kubelet) is not built yet, so pods will stay Pending.")
     return 0
+
+
+def _start_agent(config: ClusterConfig) -> float:
+    """Spawn the agent; returns the wall-clock time its first heartbeat must follow."""
+    from kubelite.daemons import cluster
+
+    print(f"Starting the node agent ({config.node_name})", flush=True)
+    # Lease times have microsecond precision; a second of slack covers clock reads.
+    since = time.time() - 1.0
+    cluster.spawn(config, "agent")
+    return since

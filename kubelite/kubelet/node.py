@@ -15,6 +15,7 @@ import logging
 import os
 import platform
 import socket
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -153,8 +154,9 @@ def _condition(kind: str, ok: bool, texts: tuple[str, str, str, str], now: str,
 
 
 def node_status(host: HostFacts, now: str, previous: list[JsonDict] | None = None, *,
-                kubelet_port: int = 10250) -> JsonDict:
-    """The Node's ``status`` from the host's facts: capacity, allocatable, conditions, addresses, info."""
+                kubelet_port: int = 10250, not_ready: str = "") -> JsonDict:
+    """The Node's ``status`` from the host's facts: capacity, allocatable, conditions, addresses, info.
+    ``not_ready`` is why the node cannot run pods (e.g. the container runtime fails), "" when it can."""
     prev = previous or []
     capacity = {"cpu": str(host.cpus), "memory": f"{host.memory_bytes // 1024}Ki",
                 "ephemeral-storage": f"{host.disk_bytes // 1024}Ki", "pods": str(MAX_PODS)}
@@ -169,7 +171,8 @@ def node_status(host: HostFacts, now: str, previous: list[JsonDict] | None = Non
                    "KubeletHasDiskPressure", "kubelet has disk pressure"), now, prev),
         _condition("PIDPressure", pid_ok, ("KubeletHasSufficientPID", "kubelet has sufficient PID available",
                    "KubeletHasInsufficientPID", "kubelet has insufficient PID available"), now, prev),
-        _condition("Ready", True, ("KubeletReady", "kubelet is posting ready status", "", ""), now, prev),
+        _condition("Ready", not not_ready, ("KubeletReady", "kubelet is posting ready status", "KubeletNotReady",
+                   not_ready), now, prev),
     ]
     return {
         "capacity": capacity,
@@ -210,8 +213,10 @@ def _micro(clock: Clock) -> str:
 class NodeAgent:
     """Registers the Node, keeps its Lease renewed and its status current, until cancelled."""
 
-    def __init__(self, config: NodeConfig, *, client: Client, clock: Clock | None = None) -> None:
+    def __init__(self, config: NodeConfig, *, client: Client, clock: Clock | None = None,
+                 health: Callable[[], Awaitable[str]] | None = None) -> None:
         self.config = config
+        self.health = health  # "" when the runtime works, else why not (the Ready condition's message)
         self.client = client
         self.clock: Clock = clock or RealClock()
         self.nodes = client.resource("v1", "nodes")
@@ -245,7 +250,8 @@ class NodeAgent:
         if node is None:
             node = await self.nodes.get(self.config.name)
         previous = (node.get("status") or {}).get("conditions") or []
-        status = node_status(host, _ts(self.clock), previous, kubelet_port=self.config.kubelet_port)
+        status = node_status(host, _ts(self.clock), previous, kubelet_port=self.config.kubelet_port,
+                             not_ready=await self._not_ready())
         node["status"] = {**(node.get("status") or {}), **status}
         written = await self.nodes.update_status(node)
         self._last_conditions = [(c["type"], c["status"]) for c in status["conditions"]]
@@ -269,8 +275,16 @@ class NodeAgent:
     async def _pressure_changed(self) -> bool:
         """Whether a condition's status differs from the last written one (checked every tick)."""
         host = await asyncio.to_thread(read_host, self.config.root)
-        now = [(c["type"], c["status"]) for c in node_status(host, "")["conditions"]]
+        now = [(c["type"], c["status"]) for c in node_status(host, "", not_ready=await self._not_ready())["conditions"]]
         return now != self._last_conditions
+
+    async def _not_ready(self) -> str:
+        if self.health is None:
+            return ""
+        try:
+            return await self.health()
+        except Exception as err:  # a broken check says so rather than stopping the heartbeat
+            return f"node health check failed: {err}"
 
     async def run(self) -> None:
         """Register (retrying transient failures), then heartbeat for ever.
