@@ -54,13 +54,13 @@ async def run_agent(client: Client, config: AgentConfig, *, runtime: RuntimeServ
     name = config.name()
     host = await asyncio.to_thread(read_host, config.root)
     rt: RuntimeService = runtime if runtime is not None else await asyncio.to_thread(open_runtime, config.root)
-    node = NodeAgent(NodeConfig(name=name, root=config.root, pod_cidr=config.pod_cidr,
-                                kubelet_port=config.kubelet_port), client=client)
     factory = InformerFactory(client)
     workers = PodWorkers(KubeletConfig(node_name=name, root=config.root, host_ip=host.internal_ip,
                                        cluster_dns=config.cluster_dns, cluster_domain=config.cluster_domain,
                                        workers=config.workers, tmpfs_volumes=True),
                          client=client, informers=factory, runtime=rt)
+    node = NodeAgent(NodeConfig(name=name, root=config.root, pod_cidr=config.pod_cidr,
+                                kubelet_port=config.kubelet_port), client=client, health=workers.runtime_health)
     # The API server proxies logs here; it authenticates with the cluster's admin token (the one this
     # agent was given) or a client certificate of the cluster CA.
     server = KubeletServer(ServerConfig(root=config.root, address=config.kubelet_address,

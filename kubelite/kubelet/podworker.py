@@ -197,6 +197,18 @@ class PodWorkers:
             finally:
                 self.queue.done(key)
 
+    async def runtime_health(self) -> str:
+        """For the node's Ready condition: "" when the runtime answers a listing, else the kubelet's
+        "container runtime is down" with the cause. A slow answer is not a failure (a burst of pod
+        starts can keep every runtime thread busy for a while)."""
+        try:
+            await asyncio.wait_for(self.calls.call(self.runtime.list_pod_sandboxes, None), 5)
+        except TimeoutError:
+            return ""
+        except Exception as err:
+            return f"container runtime is down: {err}"
+        return ""
+
     # --- sync --------------------------------------------------------------------------------------
 
     async def _snap(self, *, fresh: bool = False) -> _Snapshot:

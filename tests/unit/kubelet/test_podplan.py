@@ -212,3 +212,15 @@ def test_crash_loop_backoff_doubles_to_five_minutes_and_resets_after_ten_minutes
 
 def test_go_duration() -> None:
     assert [go_duration(s) for s in (0, 10, 80, 300, 3725)] == ["0s", "10s", "1m20s", "5m0s", "1h2m5s"]
+
+
+def test_node_not_ready_names_the_cause() -> None:
+    from kubelite.kubelet.node import HostFacts, node_status
+
+    host = HostFacts(cpus=1, memory_bytes=1 << 30, memory_available=1 << 29, disk_bytes=1 << 30,
+                     disk_available=1 << 29, pids_max=1000, pids_used=10, internal_ip="192.0.2.1", hostname="h",
+                     kernel="6.1", os_image="Debian", arch="amd64", machine_id="m", boot_id="b")
+    ready = next(c for c in node_status(host, "t", not_ready="container runtime is down: x")["conditions"]
+                 if c["type"] == "Ready")
+    assert (ready["status"], ready["reason"], ready["message"]) == (
+        "False", "KubeletNotReady", "container runtime is down: x")
