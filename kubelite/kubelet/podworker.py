@@ -400,7 +400,9 @@ class PodWorkers:
             volumes = await asyncio.to_thread(self._prepare_volumes, pod, await self._volume_lookup(pod))
             await asyncio.to_thread(ensure_sub_paths, volumes, container)
         except (VolumeError, OSError) as err:
-            self.events.emit(pod, "Warning", "FailedMount", f"MountVolume.SetUp failed: {err}")
+            volume = getattr(err, "volume", "")
+            where = f' for volume "{volume}" :' if volume else ":"
+            self.events.emit(pod, "Warning", "FailedMount", f"MountVolume.SetUp failed{where} {err}")
             self._fail(pod, action.name, "ContainerCreating", "")
             return
         hosts = "" if spec.get("hostNetwork") else os.path.join(pod_dir(self.config.root, uid), "etc-hosts")

@@ -37,7 +37,9 @@ Lookup = Callable[[str, str, str], JsonDict | None]
 
 
 class VolumeError(Exception):
-    """A volume cannot be set up (its source is missing or invalid)."""
+    """A volume cannot be set up (its source is missing or invalid); ``volume`` names it once known."""
+
+    volume: str = ""
 
 
 def pod_dir(root: str, uid: str) -> str:
@@ -199,40 +201,53 @@ def prepare_volumes(root: str, pod: JsonDict, lookup: Lookup, *, tmpfs: bool = F
     out: dict[str, str] = {}
     for vol in spec.get("volumes") or []:
         name = vol.get("name", "")
-        if "emptyDir" in vol:
-            path = os.path.join(base, "empty-dir", name)
-            if tmpfs and (vol["emptyDir"] or {}).get("medium") == "Memory":
-                _on_tmpfs(path)
-            os.makedirs(path, exist_ok=True)
-            os.chmod(path, 0o777)
-        elif "hostPath" in vol:
-            hp = vol["hostPath"]
-            path = hp.get("path", "")
-            _check_host_path(path, hp.get("type", ""))
-        elif "configMap" in vol:
-            src = {**vol["configMap"], "_volume": name}
-            path = _from_object(base, "ConfigMap", namespace, src, lookup, name=src.get("name", ""),
-                                default_mode=0o644)
-        elif "secret" in vol:
-            if tmpfs:
-                _on_tmpfs(os.path.join(base, "secret", name))
-            src = {**vol["secret"], "_volume": name}
-            path = _from_object(base, "Secret", namespace, src, lookup, name=src.get("secretName", ""),
-                                default_mode=0o644)
-        elif "downwardAPI" in vol:
-            path = os.path.join(base, "downward-api", name)
-            src = vol["downwardAPI"]
-            _write_items(path, _downward_data(pod, src.get("items") or []), None,
-                         int(src.get("defaultMode", 0o644)))
-        elif "projected" in vol:
-            path = os.path.join(base, "projected", name)
-            src = vol["projected"]
-            _write_items(path, _projected_data(pod, namespace, src.get("sources") or [], lookup), None,
-                         int(src.get("defaultMode", 0o644)))
-        else:
-            continue  # unsupported volume types are skipped; a mount of one fails as an unknown volume
-        out[name] = path
+        try:
+            path = _prepare_one(base, namespace, pod, vol, lookup, tmpfs=tmpfs)
+        except VolumeError as err:
+            err.volume = name  # the kubelet's event names the volume
+            raise
+        if path is not None:
+            out[name] = path
     return out
+
+
+def _prepare_one(base: str, namespace: str, pod: JsonDict, vol: JsonDict, lookup: Lookup, *,
+                 tmpfs: bool) -> str | None:
+    """One volume's host path, set up; None for a type we do not support."""
+    name = vol.get("name", "")
+    if "emptyDir" in vol:
+        path = os.path.join(base, "empty-dir", name)
+        if tmpfs and (vol["emptyDir"] or {}).get("medium") == "Memory":
+            _on_tmpfs(path)
+        os.makedirs(path, exist_ok=True)
+        os.chmod(path, 0o777)
+    elif "hostPath" in vol:
+        hp = vol["hostPath"]
+        path = hp.get("path", "")
+        _check_host_path(path, hp.get("type", ""))
+    elif "configMap" in vol:
+        src = {**vol["configMap"], "_volume": name}
+        path = _from_object(base, "ConfigMap", namespace, src, lookup, name=src.get("name", ""),
+                            default_mode=0o644)
+    elif "secret" in vol:
+        if tmpfs:
+            _on_tmpfs(os.path.join(base, "secret", name))
+        src = {**vol["secret"], "_volume": name}
+        path = _from_object(base, "Secret", namespace, src, lookup, name=src.get("secretName", ""),
+                            default_mode=0o644)
+    elif "downwardAPI" in vol:
+        path = os.path.join(base, "downward-api", name)
+        src = vol["downwardAPI"]
+        _write_items(path, _downward_data(pod, src.get("items") or []), None,
+                     int(src.get("defaultMode", 0o644)))
+    elif "projected" in vol:
+        path = os.path.join(base, "projected", name)
+        src = vol["projected"]
+        _write_items(path, _projected_data(pod, namespace, src.get("sources") or [], lookup), None,
+                     int(src.get("defaultMode", 0o644)))
+    else:
+        return None  # unsupported types are skipped; a mount of one fails as an unknown volume
+    return path
 
 
 def ensure_sub_paths(volumes: dict[str, str], container: JsonDict) -> None:

@@ -162,6 +162,22 @@ async def test_failures_become_waiting_reasons(harness: Harness) -> None:
         await eventually(reported, "the pods' events")
 
 
+async def test_a_missing_volume_source_is_failed_mount_naming_the_volume(harness: Harness) -> None:
+    async with kubelet(harness.client, harness.runtime, harness.tmp):
+        await harness.pod("nomount", volumes=[{"name": "settings", "configMap": {"name": "absent"}}],
+                          containers=[{"name": "c", "image": "busybox", "command": ["sleep", "1"],
+                                       "volumeMounts": [{"name": "settings", "mountPath": "/etc/s"}]}])
+
+        async def failed_mount() -> bool:
+            events = await harness.client.resource("v1", "events").list("default")
+            return any(e["reason"] == "FailedMount" and e["message"] == (
+                'MountVolume.SetUp failed for volume "settings" : configmap "absent" not found')
+                for e in events["items"])
+
+        await eventually(failed_mount, "the FailedMount event")
+        assert waiting_reason(await harness.status("nomount")) == "ContainerCreating"
+
+
 async def test_probes_drive_readiness_and_restarts(harness: Harness) -> None:
     fast = {"periodSeconds": 1, "failureThreshold": 1}
     async with kubelet(harness.client, harness.runtime, harness.tmp):
