@@ -209,12 +209,13 @@ def finished(pod: JsonDict) -> bool:
 
 def plan(pod: JsonDict, observed: Observed, failures: dict[str, Failure] | None = None, *,
          in_backoff: Callable[[str], bool] | None = None, ready: Callable[[str], bool] | None = None,
-         delay: Callable[[str], float] | None = None) -> Plan:
+         delay: Callable[[str], float] | None = None, started: Callable[[str], bool] | None = None) -> Plan:
     """What to do next for ``pod`` given what runs; see the module docstring for the rules.
 
     ``in_backoff(name)`` says whether container ``name``'s restart backoff is still running and
     ``delay(name)`` how long that backoff is (for CrashLoopBackOff's message);
-    ``ready(name)`` whether its readiness probe passes (a running container without one is ready)."""
+    ``ready(name)`` whether its readiness probe passes (a running container without one is ready);
+    ``started(name)`` whether its startup probe passed (a running container without one has started)."""
     failures = failures or {}
     in_backoff = in_backoff or (lambda _n: False)
     delay = delay or (lambda _n: 10.0)
@@ -239,6 +240,8 @@ def plan(pod: JsonDict, observed: Observed, failures: dict[str, Failure] | None 
                                 init=False,
                                 may_start=can_start and init_ok,
                                 pending_reason="ContainerCreating" if init_ok else "PodInitializing", plan=out)
+        if status["started"] and started is not None:
+            status["started"] = started(status["name"])
         out.statuses.append(status)
     return out
 

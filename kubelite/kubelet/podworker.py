@@ -291,9 +291,13 @@ class PodWorkers:
             attempts = observed.attempts(name)
             return bool(attempts) and name in specs and self.prober.tracker.ready(specs[name], attempts[0].id)
 
+        def started(name: str) -> bool:
+            attempts = observed.attempts(name)
+            return bool(attempts) and name in specs and self.prober.tracker.started(specs[name], attempts[0].id)
+
         return podplan.plan(pod, observed, self.failures.get(uid, {}),
                             in_backoff=lambda name: self.backoff.in_backoff(f"{uid}/{name}", now), ready=ready,
-                            delay=lambda name: self.backoff.current(f"{uid}/{name}"))
+                            delay=lambda name: self.backoff.current(f"{uid}/{name}"), started=started)
 
     def _report_backoff(self, pod: JsonDict, result: podplan.Plan) -> None:
         """One BackOff Event each time a container enters a (longer) backoff, not one per sync."""

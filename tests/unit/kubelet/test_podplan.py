@@ -224,3 +224,11 @@ def test_node_not_ready_names_the_cause() -> None:
                  if c["type"] == "Ready")
     assert (ready["status"], ready["reason"], ready["message"]) == (
         "False", "KubeletNotReady", "container runtime is down: x")
+
+
+def test_a_running_container_has_started_only_once_its_startup_probe_passed() -> None:
+    observed = Observed(sandbox_id="s", containers=(ctr("a"), ctr("b")))
+    result = plan(pod("a", "b"), observed, started=lambda name: name == "b", ready=lambda name: name == "b")
+    assert [(s["name"], s["started"], s["ready"]) for s in result.statuses] == [("a", False, False), ("b", True, True)]
+    waiting = plan(pod("a"), Observed(sandbox_id="s"), started=lambda _n: True).statuses[0]
+    assert waiting["started"] is False  # not running: never started, whatever the probe says
