@@ -40,6 +40,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--kubelet-address", default="0.0.0.0", help="address of that endpoint")
     parser.add_argument("--disable-proxy", action="store_true",
                         help="do not run the service proxy (Services then reach no pod from this node)")
+    parser.add_argument("--proxy-mode", choices=("auto", "nftables", "userspace"), default="auto",
+                        help="how Services are forwarded: nftables rules, or relayed by the agent (auto: "
+                             "nftables when nft is installed)")
 
 
 def _cidr(value: str, flag: str) -> str:
@@ -97,6 +100,7 @@ def run(args: argparse.Namespace) -> int:
                          cluster_dns=tuple(args.cluster_dns), cluster_domain=args.cluster_domain,
                          workers=args.workers, kubelet_port=args.kubelet_port,
                          kubelet_address=args.kubelet_address, proxy=not args.disable_proxy,
+                         proxy_mode=args.proxy_mode,
                          cluster_cidr=_cidr(args.cluster_cidr, "--cluster-cidr"),
                          network_backend=args.network_backend)
     if config.pod_cidr:

@@ -35,6 +35,7 @@ class AgentConfig:
     kubelet_port: int = 10250
     kubelet_address: str = "0.0.0.0"
     proxy: bool = True  # run the service proxy (agent_proxy.py) on this node
+    proxy_mode: str = "auto"  # auto | nftables | userspace
     cluster_cidr: str = ""  # the cluster's pod network: routes to other nodes, masquerade only leaving it
     network_backend: str = "host-gw"  # or "vxlan" (nodes not on one L2 segment)
 
@@ -78,7 +79,7 @@ async def run_agent(client: Client, config: AgentConfig, *, runtime: RuntimeServ
             # Before any pod and before the proxy reads the engine's network: the engine loads its
             # network config lazily, at the first sandbox, so the runtime opened above follows it.
             await pod_network.prepare()
-        proxy = NodeProxy(config.root, name, factory=factory) if config.proxy else None
+        proxy = NodeProxy(config.root, name, factory=factory, mode=config.proxy_mode) if config.proxy else None
         factory.start(tg)
         tg.create_task(workers.run(), name="pod-workers")
         if proxy is not None:

@@ -13,6 +13,9 @@ What the node needs, and why (all of it in kubelite's own nftables table and the
   (``ProxyConfig.local_subnet``), so the reply returns through the host's conntrack instead of going
   straight over the bridge; the host's bridges stay untouched.
 
+Without nftables (no ``nft`` tool, or ``--proxy-mode userspace``) the proxy relays connections itself
+(``proxy/userspace.py``): slower, and the client's address is not kept, but every path above works.
+
 One table per node: the engine's default network gets ``ip kubelite``; an engine root with a network of
 its own (tests, several nodes on one host) gets ``ip <engine table>_svc``, so agents never fight over one
 table. The agent removes its table when it stops: nothing would keep those rules true while it is down
@@ -24,16 +27,24 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import shutil
 from pathlib import Path
 
 from kubelite.client.informer import InformerFactory
 from kubelite.proxy.backend import NftBackend
+from kubelite.proxy.model import ServicePort
 from kubelite.proxy.rules import TABLE, ProxyConfig
 from kubelite.proxy.service import ServiceProxy
+from kubelite.proxy.userspace import UserspaceBackend
 from kubelite.runtime.network.ipam import DEFAULT_TABLE, NetConf, load_conf
 
 log = logging.getLogger(__name__)
 SYSCTLS = {"net/ipv4/ip_forward": "1", "net/ipv4/conf/all/route_localnet": "1"}
+
+
+def userspace_link_for(net: NetConf) -> str:
+    """The link holding cluster IPs in userspace mode: ``kl-svc0``, or one per engine network."""
+    return "kl-svc0" if net.table == DEFAULT_TABLE else f"{net.bridge[:12]}svc"
 
 
 def proxy_table_for(engine_table: str) -> str:
@@ -59,17 +70,38 @@ def set_sysctls(proc_sys: Path = Path("/proc/sys")) -> None:
                         extra={"sysctl": key, "error": str(err)})
 
 
-class NodeProxy:
-    """The proxy for one node; ``run()`` programs the kernel until cancelled, then removes the table."""
 
-    def __init__(self, root: str, node_name: str, *, factory: InformerFactory) -> None:
+def choose_mode(requested: str) -> str:
+    """``auto``: nftables when the ``nft`` tool is there, else the userspace relay."""
+    if requested != "auto":
+        return requested
+    return "nftables" if shutil.which("nft") else "userspace"
+
+
+def _ports(ports: list[ServicePort], _config: ProxyConfig) -> list[ServicePort]:
+    return ports  # the userspace backend takes the service ports themselves
+
+
+class NodeProxy:
+    """The proxy for one node; ``run()`` programs the kernel (or relays, in userspace mode) until
+    cancelled, then removes its table (or its listeners and addresses)."""
+
+    def __init__(self, root: str, node_name: str, *, factory: InformerFactory, mode: str = "auto") -> None:
         net = load_conf(root)
-        self.backend = NftBackend(table=proxy_table_for(net.table))
-        self.proxy = ServiceProxy(proxy_config(net, node_name), factory=factory, backend=self.backend)
+        self.mode = choose_mode(mode)
+        self.backend: NftBackend | UserspaceBackend
+        if self.mode == "userspace":
+            self.backend = UserspaceBackend(dummy=userspace_link_for(net))
+            self.proxy = ServiceProxy(proxy_config(net, node_name), factory=factory, backend=self.backend,
+                                      render=_ports)
+        else:
+            self.backend = NftBackend(table=proxy_table_for(net.table))
+            self.proxy = ServiceProxy(proxy_config(net, node_name), factory=factory, backend=self.backend)
 
     async def run(self) -> None:
-        set_sysctls()
-        log.info("service proxy starting", extra={"table": self.backend.table})
+        if self.mode == "nftables":
+            set_sysctls()
+        log.info("service proxy starting", extra={"mode": self.mode})
         try:
             await self.proxy.run()
         finally:

@@ -13,13 +13,14 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections import defaultdict
+from collections.abc import Callable
 from typing import Any, Protocol
 
 from kubelite.base.backoff import Backoff
 from kubelite.base.clock import Clock, RealClock
 from kubelite.client.informer import Informer, InformerFactory
-from kubelite.proxy.model import service_ports
-from kubelite.proxy.rules import ProxyConfig, Table, compute
+from kubelite.proxy.model import ServicePort, service_ports
+from kubelite.proxy.rules import ProxyConfig, compute
 
 log = logging.getLogger(__name__)
 JsonDict = dict[str, Any]
@@ -27,7 +28,8 @@ SERVICE_NAME_LABEL = "kubernetes.io/service-name"
 
 
 class Backend(Protocol):
-    async def sync(self, table: Table) -> bool: ...
+    async def sync(self, table: Any) -> bool:
+        """Make the kernel (or the process) match what ``render`` computed; whether anything changed."""
 
     async def verify(self) -> bool:
         """Whether the kernel lost what was applied (then the next sync replaces it all)."""
@@ -37,8 +39,12 @@ class Backend(Protocol):
 
 class ServiceProxy:
     def __init__(self, config: ProxyConfig, *, factory: InformerFactory, backend: Backend,
-                 clock: Clock | None = None, min_interval: float = 0.1, resync: float = 30.0) -> None:
+                 clock: Clock | None = None, min_interval: float = 0.1, resync: float = 30.0,
+                 render: Callable[[list[ServicePort], ProxyConfig], Any] = compute) -> None:
+        """``render`` turns the service ports into what ``backend.sync`` takes: the nft table by default,
+        the ports themselves for the userspace backend."""
         self.config = config
+        self.render = render
         self.backend = backend
         self.clock = clock or RealClock()
         self.min_interval = min_interval
@@ -53,7 +59,10 @@ class ServiceProxy:
     def _dirty(self, _obj: Any) -> None:
         self._wake.set()
 
-    def desired(self) -> Table:
+    def desired(self) -> Any:
+        return self.render(self.ports(), self.config)
+
+    def ports(self) -> list[ServicePort]:
         by_service: dict[str, list[JsonDict]] = defaultdict(list)
         for sl in self.slices.store.list():
             meta = sl.get("metadata") or {}
@@ -64,7 +73,7 @@ class ServiceProxy:
         for svc in self.services.store.list():
             meta = svc.get("metadata") or {}
             ports += service_ports(svc, by_service.get(f"{meta.get('namespace', '')}/{meta.get('name', '')}", []))
-        return compute(ports, self.config)
+        return ports
 
     async def run(self) -> None:
         await self.services.wait_synced()

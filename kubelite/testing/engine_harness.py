@@ -81,11 +81,12 @@ def teardown_engine(engine: Engine, root: str) -> None:
     bridge.remove_bridge(engine.kernel, engine.net)
     # An agent on this engine programs a service-proxy table of its own (removed when it stops
     # gracefully; a killed agent leaves it behind).
-    from kubelite.daemons.agent_proxy import proxy_table_for
+    from kubelite.daemons.agent_proxy import proxy_table_for, userspace_link_for
 
     if engine.net.table != DEFAULT_TABLE:
         subprocess.run(["nft", "delete", "table", "ip", proxy_table_for(engine.net.table)], check=False,
                        capture_output=True)
+        subprocess.run(["ip", "link", "del", userspace_link_for(engine.net)], check=False, capture_output=True)
     # Whatever is still mounted below the root (a rootfs whose release failed), deepest first.
     prefix = os.path.abspath(root) + "/"
     with open("/proc/mounts") as fh:

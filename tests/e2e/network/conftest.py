@@ -94,8 +94,9 @@ CMD ["/kubia.sh"]
 """
 
 
-@pytest.fixture(scope="module")
-def node(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Node]:
+@pytest.fixture(scope="module", params=["nftables", "userspace"])
+def node(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Node]:
+    """The node, once with each proxy mode: kernel rules, and the agent relaying itself."""
     for tool in ("nft", "runc", "conmon"):
         if not any(os.access(os.path.join(d, tool), os.X_OK) for d in os.environ.get("PATH", "").split(":")):
             pytest.fail(f"{tool} not found: make test installs it", pytrace=False)
@@ -120,7 +121,8 @@ def node(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Node]:
                     free_port())
         node.procs["agent"] = node.kubelite("agent", "--kubeconfig", str(server.kubeconfig), "--node-name",
                                             node.name, "--kubelet-port", str(node.kubelet_port),
-                                            "--cluster-dns", "10.96.0.10", log="agent")
+                                            "--cluster-dns", "10.96.0.10", "--proxy-mode", request.param,
+                                            log="agent")
         yield node
     finally:
         if node is not None:

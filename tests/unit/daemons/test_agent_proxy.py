@@ -35,3 +35,13 @@ def test_sysctls_written_when_different(tmp_path: Path) -> None:
 def test_missing_sysctls_are_a_warning_not_a_crash(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
     set_sysctls(tmp_path / "absent")
     assert "cannot set sysctl" in caplog.text
+
+
+def test_mode_auto_follows_the_nft_tool(monkeypatch: pytest.MonkeyPatch) -> None:
+    from kubelite.daemons import agent_proxy
+
+    assert agent_proxy.choose_mode("userspace") == "userspace"
+    monkeypatch.setattr(agent_proxy.shutil, "which", lambda _name: None)
+    assert agent_proxy.choose_mode("auto") == "userspace"
+    monkeypatch.setattr(agent_proxy.shutil, "which", lambda name: f"/usr/sbin/{name}")
+    assert agent_proxy.choose_mode("auto") == "nftables"
