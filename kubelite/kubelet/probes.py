@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import ssl
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -120,11 +121,20 @@ def _port(value: Any, container: JsonDict) -> int:
     raise ValueError(f"unknown port {value!r}")
 
 
+def _insecure_tls() -> ssl.SSLContext:
+    """``scheme: HTTPS``: TLS without verifying the certificate, as the kubelet's prober does."""
+    ctx = ssl.create_default_context()
+    ctx.check_hostname = False
+    ctx.verify_mode = ssl.CERT_NONE
+    return ctx
+
+
 async def _http(host: str, port: int, probe: JsonDict, limit: float) -> tuple[bool, str]:
     path = probe.get("path") or "/"
     headers = "".join(f"{h.get('name')}: {h.get('value')}\r\n" for h in probe.get("httpHeaders") or [])
+    tls = _insecure_tls() if str(probe.get("scheme") or "HTTP").upper() == "HTTPS" else None
     async with asyncio.timeout(limit):
-        reader, writer = await asyncio.open_connection(host, port)
+        reader, writer = await asyncio.open_connection(host, port, ssl=tls)
         try:
             writer.write(f"GET {path} HTTP/1.0\r\nHost: {host}:{port}\r\nUser-Agent: kube-probe/1.32\r\n"
                          f"{headers}\r\n".encode())
@@ -136,7 +146,8 @@ async def _http(host: str, port: int, probe: JsonDict, limit: float) -> tuple[bo
                 await writer.wait_closed()
     parts = line.decode(errors="replace").split()
     code = int(parts[1]) if len(parts) > 1 and parts[1].isdigit() else 0
-    return 200 <= code < 400, f"HTTP probe failed with statuscode: {code}"
+    ok = 200 <= code < 400
+    return ok, "" if ok else f"HTTP probe failed with statuscode: {code}"
 
 
 async def run_probe(probe: JsonDict, container: JsonDict, pod_ip: str, exec_fn: ExecFn) -> tuple[bool, str]:
