@@ -10,8 +10,9 @@ hits every path alike. Ratio = through the service / direct (target >= 0.9: the 
 userspace mode's relay (for hosts without nftables) is measured beside them, with no target.
 
 Control path: in another throwaway namespace, the time to program 1,000 and 10,000 services (two
-endpoints each) from nothing in one ``nft -f`` transaction, and then one endpoint change at that size
-(the incremental diff every later sync sends), with the ruleset's size.
+endpoints each) from nothing (``NftBackend``'s first sync: a few transactions for a large table), and
+then one endpoint change at that size (the incremental diff every later sync sends), with the ruleset's
+size.
 
 Run: ``python -m bench.network`` (``--quick`` for smaller counts while developing). Needs root, ip, nft.
 """
