@@ -87,12 +87,13 @@ def _user(pod: JsonDict, container: JsonDict) -> str:
 def container_config(pod: JsonDict, container: JsonDict, *, attempt: int, init: bool,
                      services: Iterable[JsonDict], lookup: Lookup, volumes: Mapping[str, str],
                      hosts_file: str = "", node_allocatable: Mapping[str, str] | None = None,
-                     image_user: str = "") -> ContainerConfig:
+                     image_user: str = "", termination_log: str = "") -> ContainerConfig:
     """The runtime config of ``container``; ``volumes`` maps each pod volume name to its host path.
 
     Raises :class:`ConfigError` (the container's CreateContainerConfigError) for a missing ConfigMap,
     Secret or key, an unknown volume name, a bad resource quantity, or ``runAsNonRoot`` with a root
-    user (``image_user`` is the image's USER)."""
+    user (``image_user`` is the image's USER). ``termination_log`` is the host file bound at the
+    container's ``terminationMessagePath``."""
     meta = pod.get("metadata") or {}
     check_non_root(pod, container, image_user)
     sc = container.get("securityContext") or {}
@@ -112,6 +113,9 @@ def container_config(pod: JsonDict, container: JsonDict, *, attempt: int, init: 
         mounts.append(Mount(host_path, vm.get("mountPath", ""), bool(vm.get("readOnly"))))
     if hosts_file and not any(m.container_path == "/etc/hosts" for m in mounts):
         mounts.append(Mount(hosts_file, "/etc/hosts"))
+    message_path = container.get("terminationMessagePath") or ""
+    if termination_log and message_path and not any(m.container_path == message_path for m in mounts):
+        mounts.append(Mount(termination_log, message_path))
     memory, cpus = _resources(container)
     return ContainerConfig(
         name=container.get("name", ""),

@@ -37,7 +37,7 @@ from kubelite.client.informer import InformerFactory
 from kubelite.client.rest import Client
 from kubelite.client.store import DeletedFinalStateUnknown, meta_namespace_key
 from kubelite.client.workqueue import ShutDownError, WorkQueue
-from kubelite.kubelet import podplan
+from kubelite.kubelet import podplan, termination
 from kubelite.kubelet.containerspec import ATTEMPT_LABEL, container_config
 from kubelite.kubelet.dnsconfig import ResolvConf, pod_hosts_file, pod_resolv_conf
 from kubelite.kubelet.envvars import ConfigError
@@ -139,6 +139,7 @@ class PodWorkers:
         self._snapshot: _Snapshot | None = None
         self.tokens = ServiceAccountTokens(client, self.clock)
         self._backoff_reported: dict[str, float] = {}  # uid/container -> the delay last reported
+        self._messages: dict[str, str] = {}  # exited container id -> its termination message
 
     # --- plumbing ----------------------------------------------------------------------------------
 
@@ -244,7 +245,7 @@ class PodWorkers:
             await self._terminate(pod, mine)
             return
         sandbox = mine[0] if mine else None
-        observed = await self._observe(sandbox)
+        observed = await self._observe(sandbox, pod)
         result = self._plan(pod, observed)
         if any(isinstance(a, CreateSandbox) for a in result.actions):
             try:
@@ -257,7 +258,7 @@ class PodWorkers:
                 with contextlib.suppress(ApiError, TransportError):
                     await self._write_status(pod, status)
                 raise
-            observed = await self._observe(sandbox, fresh=True)
+            observed = await self._observe(sandbox, pod, fresh=True)
             result = self._plan(pod, observed)
         acted = False
         for action in result.actions:
@@ -266,10 +267,11 @@ class PodWorkers:
                 acted = True
             elif isinstance(action, RemoveContainer):
                 await self.calls.call(self.runtime.remove_container, action.id)
+                self._messages.pop(action.id, None)
         if await self.prober.check(pod, observed):
             acted = True
         if acted:
-            observed = await self._observe(sandbox, fresh=True)
+            observed = await self._observe(sandbox, pod, fresh=True)
         result = self._plan(pod, observed)
         self._report_backoff(pod, result)
         if sandbox is not None and has_synced_volumes(pod):
@@ -319,18 +321,38 @@ class PodWorkers:
                 image = next((c.get("image", "") for c in specs if c.get("name") == name), "")
                 self.events.emit(pod, "Normal", "BackOff", f'Back-off pulling image "{image}"')
 
-    async def _observe(self, sandbox: SandboxStatus | None, *, fresh: bool = False) -> Observed:
+    async def _observe(self, sandbox: SandboxStatus | None, pod: JsonDict, *, fresh: bool = False) -> Observed:
         if sandbox is None:
             return Observed()
         found = []
         for c in [c for c in (await self._snap(fresh=fresh)).containers if c.sandbox_id == sandbox.id]:
             state = {CONTAINER_RUNNING: podplan.RUNNING, CONTAINER_EXITED: podplan.EXITED,
                      CONTAINER_CREATED: podplan.CREATED}.get(c.state, podplan.EXITED)
+            attempt = int(c.labels.get(ATTEMPT_LABEL, "0") or 0)
+            message = ""
+            if state == podplan.EXITED:
+                message = await self._termination_message(pod, c, attempt) or c.message
             found.append(ObservedContainer(
-                id=c.id, name=c.name, attempt=int(c.labels.get(ATTEMPT_LABEL, "0") or 0), state=state,
-                exit_code=c.exit_code, reason=c.reason, message=c.message if state == podplan.EXITED else "",
-                started_at=c.started_at, finished_at=c.finished_at, image_id=c.image_id))
+                id=c.id, name=c.name, attempt=attempt, state=state, exit_code=c.exit_code, reason=c.reason,
+                message=message, started_at=c.started_at, finished_at=c.finished_at, image_id=c.image_id))
         return Observed(sandbox_id=sandbox.id, pod_ip=sandbox.ip, containers=tuple(found))
+
+    async def _termination_message(self, pod: JsonDict, c: ContainerStatus, attempt: int) -> str:
+        """What the exited container left at its terminationMessagePath, or its log's tail under
+        FallbackToLogsOnError; read once per container (an exited container does not change)."""
+        if c.id in self._messages:
+            return self._messages[c.id]
+        spec = pod.get("spec") or {}
+        container: JsonDict = next((x for x in [*(spec.get("initContainers") or []), *(spec.get("containers") or [])]
+                                     if x.get("name") == c.name), {})
+        uid = (pod.get("metadata") or {}).get("uid", "")
+        message = termination.read_message(termination.message_file(self.config.root, uid, c.name, attempt))
+        if not message and c.exit_code != 0 and container.get("terminationMessagePolicy") == "FallbackToLogsOnError":
+            with contextlib.suppress(ContainerError, OSError):
+                lines = await self.calls.call(self.runtime.read_logs, c.id, termination.FALLBACK_LINES)
+                message = termination.from_logs([text for _t, _s, text in lines])
+        self._messages[c.id] = message
+        return message
 
     # --- actions -----------------------------------------------------------------------------------
 
@@ -410,12 +432,15 @@ class PodWorkers:
             self._fail(pod, action.name, "ContainerCreating", "")
             return
         hosts = "" if spec.get("hostNetwork") else os.path.join(pod_dir(self.config.root, uid), "etc-hosts")
+        message_file = termination.message_file(self.config.root, uid, action.name, action.attempt)
+        await asyncio.to_thread(termination.prepare, message_file)
         image = await self.calls.call(self.runtime.image_status, container.get("image", ""))
         try:
             config = container_config(pod, container, attempt=action.attempt, init=action.init,
                                       services=self.services.store.list(), lookup=self._lookup,
                                       volumes=volumes, hosts_file=hosts if sandbox.ip else "",
-                                      image_user=image.user if image is not None else "")
+                                      image_user=image.user if image is not None else "",
+                                      termination_log=message_file)
         except ConfigError as err:
             self.events.emit(pod, "Warning", "Failed", f"Error: {err}")
             self._fail(pod, action.name, "CreateContainerConfigError", str(err))
@@ -462,6 +487,8 @@ class PodWorkers:
         await asyncio.gather(*(stop(c) for c in containers if c.state == CONTAINER_RUNNING),
                              return_exceptions=True)
         await self.calls.call(self.runtime.remove_pod_sandbox, sandbox.id)
+        for c in containers:
+            self._messages.pop(c.id, None)
         await asyncio.to_thread(remove_pod_dir, self.config.root, sandbox.uid)
         self.failures.pop(sandbox.uid, None)
         self.tokens.forget(sandbox.uid)

@@ -1,7 +1,9 @@
 """Graceful termination on the real engine through real kubectl: ``kubectl delete pod`` stops a container
 with its image's STOPSIGNAL (SIGTERM without one), the process's handler runs and the pod is gone when
 kubectl returns; a process that ignores the signal is SIGKILLed after terminationGracePeriodSeconds, not
-the default 30 s. The handlers write into a hostPath volume, which is the host's directory itself."""
+the default 30 s. The handlers write into a hostPath volume, which is the host's directory itself. A
+container's terminationMessagePath (or its log's tail under FallbackToLogsOnError) becomes the message
+of its terminated state."""
 
 from __future__ import annotations
 
@@ -12,6 +14,7 @@ import tempfile
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -89,3 +92,42 @@ def test_a_process_ignoring_the_signal_is_killed_after_the_grace_period(cluster:
     wait_for(cluster, "stubborn's trap installed", (d / "started").exists, within=30)
     took = _delete_timed(cluster, "stubborn")
     assert 3 <= took < 25, took  # SIGKILL after the pod's 3 s, not the default 30 s
+
+
+MESSAGES = """
+apiVersion: v1
+kind: Pod
+metadata: {name: told}
+spec:
+  restartPolicy: Never
+  containers:
+  - {name: file, image: busybox, command: ["sh", "-c", "echo 'config key missing' > /dev/termination-log; exit 3"]}
+  - name: custom
+    image: busybox
+    command: ["sh", "-c", "echo done-here > /tmp/why"]
+    terminationMessagePath: /tmp/why
+  - name: logs
+    image: busybox
+    command: ["sh", "-c", "echo starting; echo cannot-connect >&2; exit 2"]
+    terminationMessagePolicy: FallbackToLogsOnError
+  - name: quiet
+    image: busybox
+    command: ["sh", "-c", "echo not-a-message; exit 1"]
+"""
+
+
+def test_termination_messages(cluster: Cluster) -> None:
+    cluster.kubectl.run("apply", "-f", "-", input=MESSAGES)
+
+    def terminated() -> dict[str, dict[str, Any]]:
+        pod = get_pod(cluster, "told") or {}
+        states = {c["name"]: c["state"] for c in pod.get("status", {}).get("containerStatuses") or []}
+        done = {n: s["terminated"] for n, s in states.items() if "terminated" in s}
+        return done if len(done) == 4 else {}
+
+    done = wait_for(cluster, "every container of told terminated", terminated)
+    assert done["file"]["message"] == "config key missing\n" and done["file"]["exitCode"] == 3
+    assert done["custom"]["message"] == "done-here\n" and done["custom"]["reason"] == "Completed"
+    assert done["logs"]["message"] == "starting\ncannot-connect\n" and done["logs"]["exitCode"] == 2
+    assert "message" not in done["quiet"]  # the default policy never reads the log
+    cluster.kubectl.run("delete", "pod", "told", "--wait=false")
