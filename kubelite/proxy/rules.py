@@ -157,8 +157,12 @@ def _add_service(table: Table, sp: ServicePort, cfg: ProxyConfig) -> tuple[list[
     nodeports: list[tuple[str, str]] = []
     rejects: list[tuple[str, str]] = []
     for ep in {e.address: e for e in internal + external}.values():
-        same_segment = cfg.local_subnet if _within(ep.ip, cfg.local_subnet) else ep.ip
-        rules = [f"ip saddr {same_segment} jump mark-for-masquerade"]
+        if _within(ep.ip, cfg.local_subnet):
+            # Pods of the endpoint's bridge, not the node's own address on it: the node's replies come
+            # back through its conntrack anyway, and masquerading it would spend NAT ports for nothing.
+            rules = [f"ip saddr {cfg.local_subnet} fib saddr type != local jump mark-for-masquerade"]
+        else:
+            rules = [f"ip saddr {ep.ip} jump mark-for-masquerade"]
         if sp.affinity_timeout:
             rules.append(f"update @{aff_set(sp, ep)} {{ ip saddr }}")
             table.sets[aff_set(sp, ep)] = Set("ipv4_addr", "dynamic,timeout", sp.affinity_timeout)

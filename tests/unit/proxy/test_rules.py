@@ -135,7 +135,8 @@ def test_pods_of_the_endpoints_own_bridge_are_masqueraded() -> None:
     t = compute(service_ports(service(), [sl]), cfg)
     (sp,) = service_ports(service(), [sl])
     local, remote = sorted(sp.endpoints, key=lambda e: e.ip)
-    assert t.chains[ep_chain(sp, local)].rules[0] == "ip saddr 10.244.0.0/24 jump mark-for-masquerade"
+    assert t.chains[ep_chain(sp, local)].rules[0] == (
+        "ip saddr 10.244.0.0/24 fib saddr type != local jump mark-for-masquerade")  # not the node itself
     assert t.chains[ep_chain(sp, remote)].rules[0] == "ip saddr 10.244.1.2 jump mark-for-masquerade"
 
 
