@@ -44,6 +44,7 @@ from kubelite.kubelet.envvars import ConfigError
 from kubelite.kubelet.hostports import host_port_mappings
 from kubelite.kubelet.podplan import CreateSandbox, Observed, ObservedContainer, RemoveContainer, StartContainer
 from kubelite.kubelet.prober import Prober
+from kubelite.kubelet.pullsecrets import pull_auth
 from kubelite.kubelet.runtimecalls import RuntimeCalls
 from kubelite.kubelet.tokens import ServiceAccountTokens
 from kubelite.kubelet.volumes import (
@@ -391,9 +392,14 @@ class PodWorkers:
             message = f'Container image "{image}" is not present with pull policy of Never'
             self.events.emit(pod, "Warning", "ErrImageNeverPull", message)
             return "ErrImageNeverPull:" + message
+        auth, unusable = pull_auth(pod, self._lookup)
+        if unusable:
+            self.events.emit(pod, "Warning", "FailedToRetrieveImagePullSecret",
+                             f"Unable to retrieve some image pull secrets ({', '.join(unusable)}); attempting "
+                             "to pull the image may not succeed.")
         self.events.emit(pod, "Normal", "Pulling", f'Pulling image "{image}"')
         try:
-            await self.calls.call(self.runtime.pull_image, image)
+            await self.calls.call(self.runtime.pull_image, image, auth)
         except ContainerError as err:
             message = f'Failed to pull image "{image}": {err}'
             self.events.emit(pod, "Warning", "Failed", message)

@@ -28,7 +28,7 @@ Terms and lifecycle::
   listening is a ``RuntimeFailure`` naming the reason. It takes no engine lock (callers may run it on any
   thread; a slow connect must not hold up the other runtime calls).
 * Errors: :mod:`kubelite.runtime.container_errors` (``NotFound``, ``InvalidState``, ...), never others.
-* Images: ``pull_image`` resolves locally and otherwise delegates to an injected puller (the
+* Images: ``pull_image(ref, auth)`` resolves locally and otherwise delegates to an injected puller (the
   distribution client); ``list_images``/``image_status``/``remove_image`` go to the image store.
 
 Every implementation (this engine-backed one and :class:`kubelite.testing.fake_runtime.FakeRuntime`)
@@ -186,7 +186,7 @@ class RuntimeService(Protocol):
     def attach_socket(self, container_id: str) -> str: ...
     def resize_tty(self, container_id: str, rows: int, cols: int) -> None: ...
     def port_forward(self, sandbox_id: str, port: int) -> socket.socket: ...
-    def pull_image(self, ref: str) -> str: ...
+    def pull_image(self, ref: str, auth: str = "") -> str: ...
     def image_status(self, ref: str) -> ImageRecord | None: ...
     def list_images(self) -> list[ImageRecord]: ...
     def remove_image(self, ref: str) -> None: ...
@@ -210,13 +210,13 @@ def _matches(labels: dict[str, str], wanted: dict[str, str] | None) -> bool:
 class EngineRuntime:
     """:class:`RuntimeService` on the real engine (runc + conmon + bridge networking)."""
 
-    def __init__(self, engine: Engine, *, puller: Callable[[str], None] | None = None) -> None:
+    def __init__(self, engine: Engine, *, puller: Callable[..., None] | None = None) -> None:
         self.engine = engine
         self.puller = puller
 
     @classmethod
     def open(
-        cls, root: str, *, images: ImageSource | None = None, puller: Callable[[str], None] | None = None
+        cls, root: str, *, images: ImageSource | None = None, puller: Callable[..., None] | None = None
     ) -> EngineRuntime:
         from kubelite.runtime.lifecycle import Engine
 
@@ -435,13 +435,18 @@ class EngineRuntime:
 
     # --- images ------------------------------------------------------------------------------------
 
-    def pull_image(self, ref: str) -> str:
+    def pull_image(self, ref: str, auth: str = "") -> str:
+        """``auth``: credentials for this pull only, a Docker config document (``{"auths": {...}}``, what
+        a pod's imagePullSecrets hold); the puller's own credentials are used without."""
         try:
             return self.engine.images.resolve(ref).id
         except NotFound:
             if self.puller is None:
                 raise
-        self.puller(ref)
+        if auth:
+            self.puller(ref, auth)
+        else:
+            self.puller(ref)
         return self.engine.images.resolve(ref).id
 
     def image_status(self, ref: str) -> ImageRecord | None:

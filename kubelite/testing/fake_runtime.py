@@ -124,6 +124,7 @@ class FakeRuntime:
             self.add_image(ref, cfg)
         self.log_dir = log_dir or tempfile.mkdtemp(prefix="kubelite-fake-runtime-")
         self.puller = puller
+        self.pull_auths: dict[str, str] = {}
         self.clock = clock
         self.sandboxes: dict[str, _Sandbox] = {}
         self.containers: dict[str, _Container] = {}
@@ -152,12 +153,13 @@ class FakeRuntime:
 
         return "sha256:" + hashlib.sha256(self._norm(ref).encode()).hexdigest()
 
-    def pull_image(self, ref: str) -> str:
+    def pull_image(self, ref: str, auth: str = "") -> str:
         try:
             self._image(ref)
         except NotFound:
             if self.puller is None:
                 raise
+            self.pull_auths[ref] = auth  # what the kubelet passed, for tests of imagePullSecrets
             self.puller(ref)
             self._image(ref)
         return self._image_id(ref)

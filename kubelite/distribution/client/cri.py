@@ -12,6 +12,9 @@ kubelet reports as ErrImagePull.
 from __future__ import annotations
 
 import asyncio
+import dataclasses
+import tempfile
+from pathlib import Path
 
 from kubelite.distribution.client.config import ClientConfig, load_config
 from kubelite.distribution.client.messages import user_message
@@ -28,11 +31,22 @@ class RegistryPuller:
         self.root = root
         self.config = config
 
-    def __call__(self, ref: str) -> None:
-        self.pull(ref)
+    def __call__(self, ref: str, auth: str = "") -> None:
+        self.pull(ref, auth)
 
-    def pull(self, ref: str) -> PullResult:
+    def pull(self, ref: str, auth: str = "") -> PullResult:
+        """Pull ``ref``; ``auth`` (a Docker config document, e.g. a pod's imagePullSecrets) replaces the
+        stored credentials for this pull, through a private 0600 file removed afterwards."""
         config = self.config or load_config(self.root)
+        if not auth:
+            return self._pull(ref, config)
+        with tempfile.TemporaryDirectory(prefix="kubelite-pull-auth-") as tmp:
+            path = Path(tmp) / "auth.json"
+            path.touch(mode=0o600)
+            path.write_text(auth)
+            return self._pull(ref, dataclasses.replace(config, auth_file=path))
+
+    def _pull(self, ref: str, config: ClientConfig) -> PullResult:
         try:
             return asyncio.run(pull_image(ref, root=self.root, config=config))
         except InvalidReferenceError as err:

@@ -4,7 +4,9 @@ status, failures become waiting reasons, deletion is graceful and final, a resta
 from __future__ import annotations
 
 import asyncio
+import base64
 import contextlib
+import json
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -307,3 +309,29 @@ async def test_projected_and_downward_api_volumes(harness: Harness) -> None:
     assert (api / "ca.crt").read_text() == "PEM" and (api / "namespace").read_text() == "default"
     assert (base / "downward-api" / "info" / "name").read_text() == "projected"
     assert (base / "downward-api" / "info" / "labels").read_text() == ""
+
+
+async def test_image_pull_secrets_reach_the_pull(harness: Harness) -> None:
+    runtime = harness.runtime
+    runtime.puller = lambda ref: runtime.add_image(ref, {"Cmd": ["sh"]})
+    config = base64.b64encode(json.dumps({"auths": {"reg.example": {"auth": "YTpi"}}}).encode()).decode()
+    await harness.client.resource("v1", "secrets").create(
+        {"apiVersion": "v1", "kind": "Secret", "metadata": {"name": "regcred"},
+         "type": "kubernetes.io/dockerconfigjson", "data": {".dockerconfigjson": config}}, "default")
+    async with kubelet(harness.client, runtime, harness.tmp):
+        await harness.pod("private", imagePullSecrets=[{"name": "regcred"}, {"name": "absent"}],
+                          containers=[{"name": "c", "image": "reg.example/team/app:1", "command": ["sleep", "9"]}])
+
+        async def running() -> bool:
+            return (await harness.status("private")).get("phase") == "Running"
+
+        await eventually(running, "the private pod running")
+        assert json.loads(runtime.pull_auths["reg.example/team/app:1"]) == {
+            "auths": {"reg.example": {"auth": "YTpi"}}}
+
+        async def warned() -> bool:
+            events = await harness.client.resource("v1", "events").list("default")
+            return any(e["reason"] == "FailedToRetrieveImagePullSecret" and "(absent)" in e["message"]
+                       for e in events["items"])
+
+        await eventually(warned, "the unusable secret named in an event")
