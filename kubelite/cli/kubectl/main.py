@@ -6,10 +6,10 @@ import argparse
 from collections.abc import Callable
 
 from kubelite.cli.errors import CLIError
-from kubelite.cli.kubectl import info, read, rollout, write
+from kubelite.cli.kubectl import info, portforward, read, remote, rollout, write
 from kubelite.cli.kubectl.common import add_common
 
-STREAMING = ("exec", "attach", "port-forward", "cp")
+STREAMING = ("cp",)
 
 VERBS: dict[str, tuple[str, Callable[[argparse.ArgumentParser], None] | None,
                        Callable[[argparse.Namespace], int]]] = {
@@ -26,6 +26,10 @@ VERBS: dict[str, tuple[str, Callable[[argparse.ArgumentParser], None] | None,
     "set": ("Set the image of a workload's containers (set image)", write.add_set, write.set_),
     "run": ("Run a particular image in a pod", write.add_run, write.run_),
     "expose": ("Expose a resource as a new Service", write.add_expose, write.expose),
+    "exec": ("Execute a command in a container", remote.add_exec, remote.exec_),
+    "attach": ("Attach to a running container", remote.add_attach, remote.attach),
+    "port-forward": ("Forward one or more local ports to a pod", portforward.add_arguments,
+                     portforward.port_forward),
     "rollout": ("Manage the rollout of a deployment", rollout.add_arguments, rollout.rollout),
     "version": ("Print the client and server versions", None, info.version),
     "api-resources": ("Print the supported API resources", None, info.api_resources),
@@ -42,12 +46,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         if add is not None:
             add(p)
     for name in STREAMING:
-        p = sub.add_parser(name, help="(needs the kubelet's streaming: use kubectl for now)")
+        p = sub.add_parser(name, help="(not built in yet: use kubectl)")
         p.add_argument("rest", nargs=argparse.REMAINDER)
 
 
 def run(args: argparse.Namespace) -> int:
     if args.verb in STREAMING:
-        raise CLIError(f"`kubectl {args.verb}` is not built into kubelite yet (it needs the kubelet's streaming "
-                       "endpoints); use the real kubectl")
+        raise CLIError(f"`kubectl {args.verb}` is not built into kubelite yet; use the real kubectl")
     return VERBS[args.verb][2](args)

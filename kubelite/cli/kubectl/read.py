@@ -38,25 +38,32 @@ async def _get(args: argparse.Namespace) -> int:
                     obj.setdefault("apiVersion", resource.api_version)
             if not objects:
                 where = "" if args.all_namespaces or ns is None else f" in {ns} namespace"
-                print(f"No resources found{where}.", file=sys.stderr)
+                print(f"No resources found{where}.", file=sys.stderr, flush=True)
+                if args.watch:  # as kubectl: nothing yet, so the header comes with the first event
+                    await _watch(api, resource, ns, args, header=True)
                 continue
             if args.output in ("yaml", "json", "name"):
                 print(printing.output(resource, objects, args.output, single=bool(name)))
             else:
                 print(printing.table(resource, objects, wide=args.output == "wide",
-                                     all_namespaces=args.all_namespaces, show_labels=args.show_labels))
+                                     all_namespaces=args.all_namespaces, show_labels=args.show_labels), flush=True)
             if args.watch:
                 await _watch(api, resource, ns, args)
     return 0
 
 
-async def _watch(api: Any, resource: Any, ns: str | None, args: argparse.Namespace) -> None:
+async def _watch(api: Any, resource: Any, ns: str | None, args: argparse.Namespace, *, header: bool = False) -> None:
+    """Follow changes after the listing: one table row per event (``header`` first when nothing was
+    listed), as kubectl's ``get -w``."""
     listed = await api.list(ns, label_selector=args.selector or None)
     version = listed["metadata"].get("resourceVersion", "")
     async for event in api.watch(ns, resource_version=version, label_selector=args.selector or None):
         obj = event.object if hasattr(event, "object") else event["object"]
-        table = printing.table(resource, [obj], wide=args.output == "wide", all_namespaces=args.all_namespaces)
-        print(table.splitlines()[-1], flush=True)
+        table = printing.table(resource, [obj], wide=args.output == "wide", all_namespaces=args.all_namespaces,
+                               show_labels=args.show_labels)
+        lines = table.splitlines()
+        print("\n".join(lines if header else lines[-1:]), flush=True)
+        header = False
 
 
 def get(args: argparse.Namespace) -> int:
