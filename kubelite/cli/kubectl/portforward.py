@@ -105,7 +105,8 @@ def selector_string(selector: JsonDict) -> str:
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("target", help="pod/NAME, NAME, svc/NAME or deploy/NAME")
     parser.add_argument("ports", nargs="*", help="[LOCAL:]REMOTE")
-    parser.add_argument("--address", default="localhost", help="localhost (default) or 127.0.0.1")
+    parser.add_argument("--address", default="localhost",
+                        help="localhost (127.0.0.1 and ::1, the default) or IP addresses, comma-separated")
 
 
 async def _resolve(client: Any, ns: str, target: str, specs: list[PortSpec]) -> tuple[JsonDict, list[int]]:
@@ -149,7 +150,8 @@ async def _forward(args: argparse.Namespace) -> int:
         if phase != "Running":
             raise CLIError(f"unable to forward port because pod is not running. Current status={phase}")
         pod_name = pod["metadata"]["name"]
-        hosts = ["127.0.0.1"] + (["::1"] if args.address == "localhost" else [])
+        loopback = args.address == "localhost"
+        hosts = ["127.0.0.1", "::1"] if loopback else [h.strip() for h in args.address.split(",") if h.strip()]
         servers: list[asyncio.Server] = []
         tasks: set[asyncio.Task[None]] = set()
 
@@ -186,7 +188,7 @@ async def _forward(args: argparse.Namespace) -> int:
                     try:
                         server = await asyncio.start_server(handler(local, remote), host, local)
                     except OSError as err:
-                        if host == "::1":
+                        if loopback and host == "::1":
                             continue  # no IPv6 loopback here: kubectl also goes on with IPv4 only
                         raise CLIError(f"unable to listen on port {local or remote}: {host}:{local}: "
                                        f"{err.strerror or err}") from None

@@ -9,14 +9,17 @@ here is the built-in client's."""
 from __future__ import annotations
 
 import contextlib
+import fcntl
 import json
 import os
 import pty
 import re
 import select
 import signal
+import struct
 import subprocess
 import sys
+import termios
 import time
 import urllib.request
 from collections.abc import Iterator
@@ -62,8 +65,9 @@ def shell(cluster: Cluster) -> Iterator[str]:
 class Terminal:
     """A process on a pseudo-terminal: what it prints is read from the master side, keys written to it."""
 
-    def __init__(self, argv: list[str]) -> None:
+    def __init__(self, argv: list[str], size: tuple[int, int] = (24, 80)) -> None:
         self.master, slave = pty.openpty()
+        self.resize(*size)
         self.proc = subprocess.Popen(argv, stdin=slave, stdout=slave, stderr=slave, start_new_session=True,
                                      env=dict(os.environ, TERM="xterm"))
         os.close(slave)
@@ -87,6 +91,12 @@ class Terminal:
     def type(self, keys: bytes) -> None:
         os.write(self.master, keys)
 
+    def resize(self, rows: int, columns: int) -> None:
+        """What a terminal emulator does when its window changes: new size, SIGWINCH to the session."""
+        fcntl.ioctl(self.master, termios.TIOCSWINSZ, struct.pack("HHHH", rows, columns, 0, 0))
+        if getattr(self, "proc", None) is not None:
+            self.proc.send_signal(signal.SIGWINCH)
+
     def close(self) -> None:
         if self.proc.poll() is None:
             self.proc.kill()
@@ -96,8 +106,8 @@ class Terminal:
 
 
 @contextlib.contextmanager
-def terminal(argv: list[str]) -> Iterator[Terminal]:
-    term = Terminal(argv)
+def terminal(argv: list[str], size: tuple[int, int] = (24, 80)) -> Iterator[Terminal]:
+    term = Terminal(argv, size)
     try:
         yield term
     finally:
@@ -160,10 +170,9 @@ def test_exec_prints_output_and_returns_the_exit_code(cluster: Cluster, shell: s
 
 def test_exec_stdin_is_piped_to_the_command(cluster: Cluster, shell: str) -> None:
     data = b"".join(b"line %d\n" % i for i in range(2000))
-    result = kl(cluster, "exec", "-i", shell, "--", "sh", "-c", "wc -l; cat > /tmp/piped; md5sum < /tmp/piped",
-                input=data)
+    result = kl(cluster, "exec", "-i", shell, "--", "wc", "-lc", input=data)
     assert result.returncode == 0, result.stderr
-    assert result.stdout.split(b"\n")[0].strip() == b"2000"
+    assert result.stdout.split() == [b"2000", str(len(data)).encode()]  # all of it, then end of input
 
 
 def test_exec_errors_are_one_line(cluster: Cluster, shell: str) -> None:
@@ -186,6 +195,30 @@ def test_exec_it_runs_a_shell_on_a_terminal(cluster: Cluster, shell: str) -> Non
         term.type(b"tty; exit 5\n")
         term.expect(rb"\r\n/dev/pts/\d+\r\n")  # the command ran on a terminal
         assert term.proc.wait(timeout=60) == 5
+
+
+def test_exec_it_follows_the_terminal_size(cluster: Cluster, shell: str) -> None:
+    with terminal(_argv(cluster, "exec", "-it", shell, "--", "sh"), size=(33, 111)) as term:
+        term.expect(rb"/ # ")
+        asks_until(term, b"stty size\n", rb"\r\n33 111\r\n")  # sent when the session opened
+        term.resize(44, 99)
+        asks_until(term, b"stty size\n", rb"\r\n44 99\r\n")  # sent again on SIGWINCH
+        term.type(b"exit\n")
+        assert term.proc.wait(timeout=60) == 0
+
+
+def asks_until(term: Terminal, keys: bytes, pattern: bytes, within: float = 90) -> None:
+    """Type ``keys`` until ``pattern`` shows: a resize and the keys typed after it travel on different
+    channels, so the first answer may predate the new size."""
+    deadline = time.monotonic() + within
+    while True:
+        term.type(keys)
+        try:
+            term.expect(pattern, within=5)
+            return
+        except AssertionError:
+            if time.monotonic() > deadline or term.proc.poll() is not None:
+                raise
 
 
 # ---------------------------------------------------------------------------------------------- attach
