@@ -1,10 +1,12 @@
 """Image pulls by the agent from our registry (a real ``kubelite registry serve``), through real kubectl:
 a pod whose image is only in the registry is pulled (Pulling/Pulled events) and runs; an image the
 registry does not have is ErrImagePull then ImagePullBackOff with a Failed event, and the agent carries on;
-``imagePullPolicy: Never`` for a missing image is ErrImageNeverPull."""
+``imagePullPolicy: Never`` for a missing image is ErrImageNeverPull; a private image is refused without
+credentials and pulled with the pod's imagePullSecrets, while the node itself holds none."""
 
 from __future__ import annotations
 
+import base64
 import json
 import subprocess
 import sys
@@ -12,6 +14,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import bcrypt
 import pytest
 
 from tests.e2e.distribution.conftest import RegistryProcess, free_port
@@ -86,3 +89,64 @@ spec:
         f'Container image "{registry.host}/lib/nothing:1" is not present with pull policy of Never')
     assert cluster.procs["agent"].poll() is None
     cluster.kubectl.run("delete", "pod", "pulled", "missing", "never", "--wait=false")
+
+
+def _dockerconfigjson(host: str, user: str, password: str) -> str:
+    auth = base64.b64encode(f"{user}:{password}".encode()).decode()
+    return base64.b64encode(json.dumps({"auths": {host: {"auth": auth}}}).encode()).decode()
+
+
+def test_private_image_pulled_with_the_pods_image_pull_secret(cluster: Cluster, tmp_path: Path) -> None:
+    htpasswd = tmp_path / "htpasswd"
+    htpasswd.write_text("alice:" + bcrypt.hashpw(b"s3cret", bcrypt.gensalt(rounds=4)).decode() + "\n")
+    port = free_port()
+    reg = RegistryProcess(tmp_path / "registry", port, tmp_path / "registry.log",
+                          extra=("--htpasswd", str(htpasswd), "--token-realm", f"http://127.0.0.1:{port}/token"))
+    reg.start()
+    try:
+        ref = f"{reg.host}/team/private:v1"
+        login = subprocess.run([sys.executable, "-m", "kubelite", "--root", cluster.root, "login", reg.host, "-u",
+                                "alice", "--password-stdin"], input="s3cret\n", capture_output=True, text=True,
+                               timeout=120, check=False)
+        assert login.returncode == 0, login.stderr
+        _engine(cluster, "tag", "busybox", ref)
+        _engine(cluster, "push", ref)
+        _engine(cluster, "rmi", ref)
+        _engine(cluster, "login", "--logout", reg.host)  # the node itself holds no credentials now
+        # Without the secret first: once any pod has pulled the image it is the node's, for every pod
+        # (IfNotPresent), as in Kubernetes.
+        cluster.kubectl.run("apply", "-f", "-", input=f"""
+apiVersion: v1
+kind: Pod
+metadata: {{name: anonymous}}
+spec:
+  terminationGracePeriodSeconds: 1
+  containers: [{{name: c, image: "{ref}", command: ["sleep", "3600"]}}]
+""")
+        wait_for(cluster, "the anonymous pod refused",
+                 lambda: _waiting(cluster, "anonymous").get("reason") in ("ErrImagePull", "ImagePullBackOff"))
+        failed = [e["message"] for e in _events(cluster, "anonymous") if e["reason"] == "Failed"]
+        assert failed and "UNAUTHORIZED" in failed[0].upper(), failed
+        cluster.kubectl.run("delete", "pod", "anonymous")
+        cluster.kubectl.run("apply", "-f", "-", input=f"""
+apiVersion: v1
+kind: Secret
+metadata: {{name: regcred}}
+type: kubernetes.io/dockerconfigjson
+data: {{.dockerconfigjson: {_dockerconfigjson(reg.host, "alice", "s3cret")}}}
+---
+apiVersion: v1
+kind: Pod
+metadata: {{name: private}}
+spec:
+  terminationGracePeriodSeconds: 1
+  imagePullSecrets: [{{name: regcred}}]
+  containers: [{{name: c, image: "{ref}", command: ["sleep", "3600"]}}]
+""")
+        wait_for(cluster, "the private pod Ready", lambda: ready(cluster, "private"))
+        pulled = {e["reason"]: e["message"] for e in _events(cluster, "private")}
+        assert pulled.get("Pulled") == f'Successfully pulled image "{ref}"', pulled
+        cluster.kubectl.run("delete", "pod", "private", "--wait=false")
+        cluster.kubectl.run("delete", "secret", "regcred")
+    finally:
+        reg.stop()
