@@ -175,6 +175,13 @@ def test_exec_stdin_is_piped_to_the_command(cluster: Cluster, shell: str) -> Non
     assert result.stdout.split() == [b"2000", str(len(data)).encode()]  # all of it, then end of input
 
 
+def test_exec_t_without_a_terminal_warns_and_runs_without_one(cluster: Cluster, shell: str) -> None:
+    result = kl(cluster, "exec", "-it", shell, "--", "sh", "-c", "tty; true", input=b"")
+    assert result.returncode == 0
+    assert result.stderr.decode() == "Unable to use a TTY - input is not a terminal or the right kind of file\n"
+    assert result.stdout == b"not a tty\n"
+
+
 def test_exec_errors_are_one_line(cluster: Cluster, shell: str) -> None:
     missing = kl(cluster, "exec", "nope", "--", "true")
     assert missing.returncode != 0
@@ -280,6 +287,24 @@ def test_port_forward_errors_are_one_line(cluster: Cluster, web: str) -> None:
     assert bad.stderr.decode().strip() == "Error: Service bweb does not have a service port 81"
     missing = kl(cluster, "port-forward", "nope", "80")
     assert missing.stderr.decode().strip() == 'Error: Error from server (NotFound): pods "nope" not found'
+    unnamed = kl(cluster, "port-forward", "pod/bweb", "8080:nope")
+    assert unnamed.stderr.decode().strip() == "Error: Pod 'bweb' does not have a named port 'nope'"
+
+
+def test_port_forward_refuses_a_pod_that_is_not_running(cluster: Cluster) -> None:
+    pod = _pod("bstuck", "exec sleep 100000", extra="  nodeSelector: {nowhere: at-all}\n")
+    cluster.kubectl.run("apply", "-f", "-", input=pod)
+    try:
+        stuck = kl(cluster, "port-forward", "bstuck", "80")
+        assert stuck.returncode != 0
+        assert stuck.stderr.decode().strip() == (
+            "Error: unable to forward port because pod is not running. Current status=Pending")
+        unplaced = kl(cluster, "exec", "bstuck", "--", "true")
+        assert unplaced.returncode != 0
+        assert unplaced.stderr.decode().strip() == (
+            "Error: Error from server (BadRequest): pod bstuck does not have a host assigned")
+    finally:
+        cluster.kubectl.run("delete", "pod", "bstuck", "--wait=false", check=False)
 
 
 # ---------------------------------------------------------------------------------------------- get -w
