@@ -407,6 +407,16 @@ class PodWorkers:
         self.events.emit(pod, "Normal", "Pulled", f'Successfully pulled image "{image}"')
         return None
 
+    def _with_addresses(self, pod: JsonDict, sandbox: SandboxStatus) -> JsonDict:
+        """The pod as the downward API must see it at container start: podIP(s) from the sandbox and hostIP
+        from this node, which the API object lacks until the first status is written back."""
+        status = dict(pod.get("status") or {})
+        if sandbox.ip and not status.get("podIP"):
+            status["podIP"], status["podIPs"] = sandbox.ip, [{"ip": sandbox.ip}]
+        if self.config.host_ip and not status.get("hostIP"):
+            status["hostIP"], status["hostIPs"] = self.config.host_ip, [{"ip": self.config.host_ip}]
+        return {**pod, "status": status}
+
     def _fail(self, pod: JsonDict, name: str, reason: str, message: str) -> None:
         uid = (pod.get("metadata") or {}).get("uid", "")
         self.failures.setdefault(uid, {})[name] = (reason, message)
@@ -442,7 +452,8 @@ class PodWorkers:
         await asyncio.to_thread(termination.prepare, message_file)
         image = await self.calls.call(self.runtime.image_status, container.get("image", ""))
         try:
-            config = container_config(pod, container, attempt=action.attempt, init=action.init,
+            config = container_config(self._with_addresses(pod, sandbox), container, attempt=action.attempt,
+                                      init=action.init,
                                       services=self.services.store.list(), lookup=self._lookup,
                                       volumes=volumes, hosts_file=hosts if sandbox.ip else "",
                                       image_user=image.user if image is not None else "",

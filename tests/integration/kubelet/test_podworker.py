@@ -235,6 +235,25 @@ async def test_service_links_config_env_and_volumes(harness: Harness) -> None:
     assert volume.read_text() == "hi"
 
 
+async def test_first_start_sees_its_own_pod_and_host_ip(harness: Harness) -> None:
+    """The downward API's status.podIP/hostIP come from the sandbox and the node at the first start, before
+    any status carrying them has been written back to the API (the multinode e2e once saw an empty one)."""
+    async with kubelet(harness.client, harness.runtime, harness.tmp):
+        await harness.pod("whoami", restartPolicy="Never", containers=[{
+            "name": "c", "image": "busybox", "command": ["sh", "-c", "echo $POD_IP $HOST_IP"],
+            "env": [{"name": "POD_IP", "valueFrom": {"fieldRef": {"fieldPath": "status.podIP"}}},
+                    {"name": "HOST_IP", "valueFrom": {"fieldRef": {"fieldPath": "status.hostIP"}}}]}])
+
+        async def done() -> bool:
+            return (await harness.status("whoami")).get("phase") == "Succeeded"
+
+        await eventually(done, "the pod Succeeded")
+    (sandbox,) = harness.runtime.sandboxes.values()
+    (ctr,) = [c for c in harness.runtime.containers.values() if c.status.name == "c"]
+    logs = harness.runtime.read_logs(ctr.status.id)
+    assert [text for _, _, text in logs] == [f"{sandbox.status.ip} 192.0.2.10".encode()]
+
+
 async def test_config_map_volume_follows_updates(harness: Harness) -> None:
     cms = harness.client.resource("v1", "configmaps")
     await cms.create({"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "live"}, "data": {"k": "v1"}},
