@@ -29,10 +29,14 @@ async def _get(args: argparse.Namespace) -> int:
         for resource, name in split_target(args.target):
             api = client.resource(resource.api_version, resource.plural)
             ns = None if args.all_namespaces else namespace_of(args, resource, client)
+            fields = f"metadata.name={name}" if name else None
             if name:
                 objects = [await api.get(name, ns)]
+                version = str(objects[0]["metadata"].get("resourceVersion", ""))
             else:
-                objects = (await api.list(ns, label_selector=args.selector or None))["items"]
+                listed = await api.list(ns, label_selector=args.selector or None)
+                version = str(listed["metadata"].get("resourceVersion", ""))
+                objects = listed["items"]
                 for obj in objects:
                     obj.setdefault("kind", resource.kind)
                     obj.setdefault("apiVersion", resource.api_version)
@@ -40,7 +44,7 @@ async def _get(args: argparse.Namespace) -> int:
                 where = "" if args.all_namespaces or ns is None else f" in {ns} namespace"
                 print(f"No resources found{where}.", file=sys.stderr, flush=True)
                 if args.watch:  # as kubectl: nothing yet, so the header comes with the first event
-                    await _watch(api, resource, ns, args, header=True)
+                    await _watch(api, resource, ns, args, version=version, fields=fields, header=True)
                 continue
             if args.output in ("yaml", "json", "name"):
                 print(printing.output(resource, objects, args.output, single=bool(name)))
@@ -48,16 +52,16 @@ async def _get(args: argparse.Namespace) -> int:
                 print(printing.table(resource, objects, wide=args.output == "wide",
                                      all_namespaces=args.all_namespaces, show_labels=args.show_labels), flush=True)
             if args.watch:
-                await _watch(api, resource, ns, args)
+                await _watch(api, resource, ns, args, version=version, fields=fields)
     return 0
 
 
-async def _watch(api: Any, resource: Any, ns: str | None, args: argparse.Namespace, *, header: bool = False) -> None:
-    """Follow changes after the listing: one table row per event (``header`` first when nothing was
-    listed), as kubectl's ``get -w``."""
-    listed = await api.list(ns, label_selector=args.selector or None)
-    version = listed["metadata"].get("resourceVersion", "")
-    async for event in api.watch(ns, resource_version=version, label_selector=args.selector or None):
+async def _watch(api: Any, resource: Any, ns: str | None, args: argparse.Namespace, *, version: str,
+                 fields: str | None, header: bool = False) -> None:
+    """Follow changes after the listing at ``version`` (one object by name: a field selector, as kubectl):
+    one table row per event, the ``header`` first when nothing was listed, as kubectl's ``get -w``."""
+    async for event in api.watch(ns, resource_version=version, label_selector=args.selector or None,
+                                 field_selector=fields):
         obj = event.object if hasattr(event, "object") else event["object"]
         table = printing.table(resource, [obj], wide=args.output == "wide", all_namespaces=args.all_namespaces,
                                show_labels=args.show_labels)

@@ -125,10 +125,12 @@ def background(argv: list[str]) -> Iterator[subprocess.Popen[bytes]]:
         proc.wait(timeout=30)
 
 
-def read_until(proc: subprocess.Popen[bytes], pattern: bytes, within: float = 90) -> re.Match[bytes]:
-    """Read the process's stdout until ``pattern`` matches it."""
-    assert proc.stdout is not None
-    fd, seen = proc.stdout.fileno(), b""
+def read_until(proc: subprocess.Popen[bytes], pattern: bytes, within: float = 90, *,
+               stderr: bool = False) -> re.Match[bytes]:
+    """Read the process's stdout (or stderr) until ``pattern`` matches it."""
+    stream = proc.stderr if stderr else proc.stdout
+    assert stream is not None
+    fd, seen = stream.fileno(), b""
     deadline = time.monotonic() + within
     while (match := re.search(pattern, seen)) is None:
         left = deadline - time.monotonic()
@@ -137,7 +139,7 @@ def read_until(proc: subprocess.Popen[bytes], pattern: bytes, within: float = 90
         if select.select([fd], [], [], left)[0]:
             chunk = os.read(fd, 4096)
             if not chunk:
-                err = proc.stderr.read() if proc.stderr else b""
+                err = proc.stderr.read() if proc.stderr and not stderr else b""
                 raise AssertionError(f"the process ended before {pattern!r}; saw {seen!r}, stderr {err!r}")
             seen += chunk
     return match
@@ -312,8 +314,22 @@ def test_port_forward_refuses_a_pod_that_is_not_running(cluster: Cluster) -> Non
 
 def test_get_watch_sees_a_new_pod(cluster: Cluster) -> None:
     with background(_argv(cluster, "get", "pods", "-w", "-l", "watch=me")) as proc:
+        read_until(proc, rb"No resources found in default namespace\.\n", stderr=True)  # listed: now watching
         cluster.kubectl.run("apply", "-f", "-", input=_pod("bwatched", "exec sleep 100000", labels="watch: me"))
         try:
-            read_until(proc, rb"\nbwatched +\S+ +\S+ +\S+")
+            read_until(proc, rb"NAME +READY +STATUS +RESTARTS +AGE\nbwatched +\S+ +\S+ +\S+")
         finally:
             cluster.kubectl.run("delete", "pod", "bwatched", "--wait=false", check=False)
+
+
+def test_get_watch_by_name_follows_that_object_only(cluster: Cluster, shell: str) -> None:
+    cluster.kubectl.run("apply", "-f", "-", input=_pod("bnamed", "exec sleep 100000"))
+    try:
+        with background(_argv(cluster, "get", "pod", "bnamed", "-w", "--show-labels")) as proc:
+            read_until(proc, rb"NAME +READY +STATUS +RESTARTS +AGE +LABELS\nbnamed ")
+            cluster.kubectl.run("label", "pod", shell, "touched=1", "--overwrite")  # another pod changes first
+            cluster.kubectl.run("label", "pod", "bnamed", "touched=1", "--overwrite")
+            seen = read_until(proc, rb"(?m)^bnamed .*touched=1$").string  # every row, in order, up to ours
+            assert shell.encode() not in seen
+    finally:
+        cluster.kubectl.run("delete", "pod", "bnamed", "--wait=false", check=False)
