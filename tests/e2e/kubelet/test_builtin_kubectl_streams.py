@@ -283,6 +283,38 @@ def test_port_forward_serves_local_connections(cluster: Cluster, web: str, targe
         assert proc.wait(timeout=60) == 0
 
 
+def test_port_forward_to_a_deployment_reaches_one_of_its_pods(cluster: Cluster) -> None:
+    cluster.kubectl.run("apply", "-f", "-", input="""
+apiVersion: apps/v1
+kind: Deployment
+metadata: {name: bdeploy}
+spec:
+  replicas: 1
+  selector: {matchLabels: {app: bdeploy}}
+  template:
+    metadata: {labels: {app: bdeploy}}
+    spec:
+      terminationGracePeriodSeconds: 1
+      containers:
+      - name: c
+        image: busybox
+        command: ["sh", "-c", "mkdir -p /www && echo deployed > /www/index.html && exec httpd -f -p 81 -h /www"]
+""")
+    try:
+        def running() -> bool:
+            out = cluster.kubectl.run("get", "pods", "-l", "app=bdeploy", "-o", "json").stdout
+            return any(p["status"].get("phase") == "Running" for p in json.loads(out)["items"])
+
+        wait_for(cluster, "a running pod of the deployment", running)
+        with background(_argv(cluster, "port-forward", "deploy/bdeploy", ":81")) as proc:
+            local = int(read_until(proc, rb"Forwarding from 127\.0\.0\.1:(\d+) -> 81\n").group(1))
+            assert fetch(f"http://127.0.0.1:{local}/") == b"deployed\n"
+            proc.send_signal(signal.SIGINT)
+            assert proc.wait(timeout=60) == 0
+    finally:
+        cluster.kubectl.run("delete", "deployment", "bdeploy", "--wait=false", check=False)
+
+
 def test_port_forward_errors_are_one_line(cluster: Cluster, web: str) -> None:
     bad = kl(cluster, "port-forward", "svc/bweb", "81")
     assert bad.returncode != 0
