@@ -31,7 +31,10 @@ from kubelite.client.rest import Client
 EXEC_PROTOCOLS = ("v5.channel.k8s.io", "v4.channel.k8s.io")
 PORT_FORWARD_PROTOCOLS = ("v4.channel.k8s.io",)
 STDIN, STDOUT, STDERR, ERROR, RESIZE, CLOSE = 0, 1, 2, 3, 4, 255
-PING_EVERY = 5.0  # seconds, as kubectl: keeps idle sessions alive through proxies
+# Pings keep idle sessions alive through proxies. kubectl pings every 5 s; aiohttp also gives up on a
+# session whose pong is later than half the interval, which on a loaded machine would cut healthy
+# sessions, so we ping less often.
+PING_EVERY = 30.0
 
 
 class StreamError(Exception):
