@@ -10,7 +10,6 @@ a private engine root with busybox bootstrapped, its own bridge, subnet and nft 
 from __future__ import annotations
 
 import asyncio
-import json
 import os
 import signal
 import socket
@@ -136,13 +135,9 @@ def _reference(root: str) -> tuple[list[float], float]:
 def main() -> None:
     from kubelite.runtime.bootstrap import bootstrap_busybox
     from kubelite.runtime.lifecycle import Engine
-    from kubelite.testing.engine_harness import teardown_engine, unique_net
+    from kubelite.testing.engine_harness import new_engine_root, teardown_engine
 
-    root = tempfile.mkdtemp(prefix="kl-bench-kubelet-")
-    net = unique_net()
-    os.makedirs(os.path.join(root, "network"))
-    with open(os.path.join(root, "network", "config.json"), "w") as fh:
-        json.dump({"bridge": net.bridge, "subnet": net.subnet, "table": net.table}, fh)
+    root, net = new_engine_root("kl-bench-kubelet-")
     bootstrap_busybox(root)
     procs: dict[str, subprocess.Popen[bytes]] = {}
     with tempfile.TemporaryDirectory() as tmp:

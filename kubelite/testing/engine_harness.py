@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import contextlib
 import glob
+import json
 import os
 import secrets
 import shutil
@@ -12,6 +13,7 @@ import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import Callable
 
@@ -68,6 +70,17 @@ def unique_net() -> NetConf:
         subnet=f"10.{200 + secrets.randbelow(50)}.{secrets.randbelow(250)}.0/24",
         table=f"kubelite_t{tag}",
     )
+
+
+def new_engine_root(prefix: str) -> tuple[str, NetConf]:
+    """A fresh engine root in /tmp with a bridge, subnet and nft table of its own (``unique_net``), so a
+    test's engine never meets the host's or another test's; pair it with :func:`teardown_engine`."""
+    root = tempfile.mkdtemp(prefix=prefix)
+    net = unique_net()
+    os.makedirs(os.path.join(root, "network"))
+    with open(os.path.join(root, "network", "config.json"), "w") as fh:
+        json.dump({"bridge": net.bridge, "subnet": net.subnet, "table": net.table}, fh)
+    return root, net
 
 
 def teardown_engine(engine: Engine, root: str) -> None:

@@ -10,7 +10,6 @@ import secrets
 import signal
 import subprocess
 import sys
-import tempfile
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -20,7 +19,7 @@ import pytest
 
 from kubelite.runtime.bootstrap import bootstrap_busybox
 from kubelite.runtime.lifecycle import Engine
-from kubelite.testing.engine_harness import teardown_engine, unique_net
+from kubelite.testing.engine_harness import new_engine_root, teardown_engine
 from tests.e2e.apiserver.conftest import Kubectl, ServerProcess, free_port, start_server
 
 
@@ -59,11 +58,7 @@ class Cluster:
 
 @pytest.fixture(scope="module")
 def cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Cluster]:
-    root = tempfile.mkdtemp(prefix="kl-agent-")
-    net = unique_net()
-    os.makedirs(os.path.join(root, "network"))
-    with open(os.path.join(root, "network", "config.json"), "w") as fh:
-        json.dump({"bridge": net.bridge, "subnet": net.subnet, "table": net.table}, fh)
+    root, net = new_engine_root("kl-agent-")
     bootstrap_busybox(root)
     server = start_server(tmp_path_factory.mktemp("cluster"))
     cluster = Cluster(server, root, f"kl-node-{secrets.token_hex(3)}", Kubectl(server, server.data_dir / "kcache"),

@@ -5,13 +5,11 @@ Everything (processes, containers, bridge, both nft tables, the root) goes away 
 
 from __future__ import annotations
 
-import json
 import os
 import secrets
 import signal
 import subprocess
 import sys
-import tempfile
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -22,7 +20,7 @@ import pytest
 
 from kubelite.runtime.bootstrap import bootstrap_busybox
 from kubelite.runtime.lifecycle import Engine
-from kubelite.testing.engine_harness import teardown_engine, unique_net
+from kubelite.testing.engine_harness import new_engine_root, teardown_engine
 from tests.e2e.apiserver.conftest import KUBECTL_DIR, Kubectl, ServerProcess, free_port, wait_healthy
 
 
@@ -100,11 +98,7 @@ def node(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactor
     for tool in ("nft", "runc", "conmon"):
         if not any(os.access(os.path.join(d, tool), os.X_OK) for d in os.environ.get("PATH", "").split(":")):
             pytest.fail(f"{tool} not found: make test installs it", pytrace=False)
-    root = tempfile.mkdtemp(prefix="kl-net-")
-    net = unique_net()
-    os.makedirs(os.path.join(root, "network"))
-    with open(os.path.join(root, "network", "config.json"), "w") as fh:
-        json.dump({"bridge": net.bridge, "subnet": net.subnet, "table": net.table}, fh)
+    root, net = new_engine_root("kl-net-")
     server: ServerProcess | None = None
     node: Node | None = None
     try:

@@ -16,7 +16,7 @@ import pytest
 
 from kubelite.runtime.bootstrap import bootstrap_busybox
 from kubelite.runtime.lifecycle import Engine
-from kubelite.testing.engine_harness import free_port, teardown_engine, unique_net, wait_for
+from kubelite.testing.engine_harness import free_port, new_engine_root, teardown_engine, wait_for
 
 pytestmark = pytest.mark.e2e
 
@@ -44,11 +44,7 @@ class CLI:
 
 @pytest.fixture(scope="module")
 def cli() -> Iterator[CLI]:
-    root = tempfile.mkdtemp(prefix="kl-cli-")
-    net = unique_net()
-    os.makedirs(os.path.join(root, "network"))
-    with open(os.path.join(root, "network", "config.json"), "w") as fh:
-        json.dump({"bridge": net.bridge, "subnet": net.subnet, "table": net.table}, fh)
+    root, net = new_engine_root("kl-cli-")
     try:
         bootstrap_busybox(root)
         yield CLI(root)

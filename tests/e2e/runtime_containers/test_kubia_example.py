@@ -6,7 +6,6 @@ from __future__ import annotations
 import json
 import os
 import sys
-import tempfile
 import time
 import urllib.request
 from collections.abc import Iterator
@@ -15,7 +14,7 @@ import pytest
 
 from kubelite.runtime.bootstrap import bootstrap_busybox
 from kubelite.runtime.lifecycle import Engine
-from kubelite.testing.engine_harness import free_port, teardown_engine, unique_net, wait_for
+from kubelite.testing.engine_harness import free_port, new_engine_root, teardown_engine, wait_for
 
 pytestmark = pytest.mark.e2e
 
@@ -24,11 +23,7 @@ EXAMPLE = os.path.join(os.path.dirname(__file__), "..", "..", "..", "examples", 
 
 @pytest.fixture
 def root() -> Iterator[str]:
-    path = tempfile.mkdtemp(prefix="kl-kubia-")
-    net = unique_net()
-    os.makedirs(os.path.join(path, "network"))
-    with open(os.path.join(path, "network", "config.json"), "w") as fh:
-        json.dump({"bridge": net.bridge, "subnet": net.subnet, "table": net.table}, fh)
+    path, net = new_engine_root("kl-kubia-")
     try:
         bootstrap_busybox(path)
         yield path
