@@ -38,7 +38,10 @@ function livePage(paths, render, into) {
     if (live.synced[0]) setNamespaces(live.items(0));
     const problems = live.errors.map((e, i) => e && h("p", { class: "problem" },
       `Cannot watch ${all[i]}: ${e.message || e.reason || "error"}`)).filter(Boolean);
-    main.replaceChildren(...problems, ...[render((i) => live.items(i + 1), live)].flat());
+    const drawn = [...problems, render((i) => live.items(i + 1), live)].flat(Infinity)
+      .filter((n) => n !== undefined && n !== null && n !== false && n !== "")
+      .map((n) => (n instanceof Node ? n : document.createTextNode(String(n))));
+    morphChildren(main, drawn);
   });
   state.live = live;
   main.replaceChildren(h("p", { class: "muted" }, "Loading…"));

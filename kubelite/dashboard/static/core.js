@@ -9,7 +9,7 @@ function h(tag, attrs, ...children) {
   const el = document.createElement(tag);
   for (const [k, v] of Object.entries(attrs || {})) {
     if (v === undefined || v === null || v === false) continue;
-    if (k.startsWith("on")) el.addEventListener(k.slice(2), v);
+    if (k.startsWith("on")) el[k] = v;  // a property, not a listener: morph() carries it to the live node
     else el.setAttribute(k, v === true ? "" : String(v));
   }
   for (const c of children.flat(Infinity)) {
@@ -17,6 +17,49 @@ function h(tag, attrs, ...children) {
     el.append(c instanceof Node ? c : String(c));
   }
   return el;
+}
+
+const HANDLERS = ["onclick", "onchange", "onkeydown", "oninput"];
+
+/** Make the live node `old` look like the freshly built `neu`, changing only what differs, so that a
+ * redraw from a watch event does not replace the element under the user's pointer (a click whose
+ * press and release land on two different elements is no click), nor lose hover, focus or selection.
+ * Children carrying data-name (table rows) are matched by it, others by position. */
+function morph(old, neu) {
+  if (old.nodeType !== neu.nodeType || old.nodeName !== neu.nodeName) {
+    old.replaceWith(neu);
+    return;
+  }
+  if (old.nodeType !== Node.ELEMENT_NODE) {
+    if (old.nodeValue !== neu.nodeValue) old.nodeValue = neu.nodeValue;
+    return;
+  }
+  for (const a of [...old.attributes]) if (!neu.hasAttribute(a.name)) old.removeAttribute(a.name);
+  for (const a of [...neu.attributes]) if (old.getAttribute(a.name) !== a.value) old.setAttribute(a.name, a.value);
+  for (const ev of HANDLERS) if (old[ev] !== neu[ev]) old[ev] = neu[ev];
+  morphChildren(old, [...neu.childNodes]);
+}
+
+/** Make `parent`'s children look like `wanted` (nodes not in the document), reusing what it can. */
+function morphChildren(parent, wanted) {
+  const keyOf = (n) => (n.nodeType === Node.ELEMENT_NODE ? n.getAttribute("data-name") : null);
+  const keyed = wanted.length > 0 && wanted.every((n) => keyOf(n) !== null);
+  const byKey = new Map();
+  if (keyed) for (const n of parent.childNodes) if (keyOf(n) !== null) byKey.set(keyOf(n), n);
+  let index = 0;
+  for (const want of wanted) {
+    const current = parent.childNodes[index];
+    const match = keyed ? byKey.get(keyOf(want)) : current;
+    if (match && match.nodeName === want.nodeName) {
+      if (match !== current) parent.insertBefore(match, current || null);
+      if (keyed) byKey.delete(keyOf(want));
+      morph(match, want);
+    } else {
+      parent.insertBefore(want, current || null);
+    }
+    index += 1;
+  }
+  while (parent.childNodes.length > wanted.length) parent.lastChild.remove();
 }
 
 function flash(message, isError) {
@@ -126,6 +169,7 @@ class Live {
     this.source.onmessage = (e) => this.handle(JSON.parse(e.data));
   }
   handle(msg) {
+    if (this.closed) return;
     const store = this.stores[msg.i];
     if (msg.type === "RESET") { store.clear(); this.errors[msg.i] = null; this.synced[msg.i] = false; }
     else if (msg.type === "SYNCED") this.synced[msg.i] = true;
@@ -137,14 +181,15 @@ class Live {
     }
     if (!this.pending) {
       this.pending = true;
-      requestAnimationFrame(() => { this.pending = false; this.onChange(); });
+      // A page left since then must not draw over the next one (the frame outlives close()).
+      requestAnimationFrame(() => { this.pending = false; if (!this.closed) this.onChange(); });
     }
   }
   items(i) {
     return [...this.stores[i].values()].sort((a, b) =>
       `${a.metadata.namespace || ""}/${a.metadata.name}`.localeCompare(`${b.metadata.namespace || ""}/${b.metadata.name}`));
   }
-  close() { this.source.close(); }
+  close() { this.closed = true; this.source.close(); }
 }
 
 // ------------------------------------------------------------------------------------------ dialog

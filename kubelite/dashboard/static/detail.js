@@ -81,7 +81,10 @@ function detail(path) {
     const m = obj.metadata;
     if (yamlFor !== m.resourceVersion) {
       yamlFor = m.resourceVersion;
-      api(`/api/yaml${path}`).then((t) => { yaml.textContent = t; }).catch((e) => { yaml.textContent = e.message; });
+      api(`/api/yaml${path}`).then((t) => { yaml.textContent = t; }).catch((e) => {
+        yaml.textContent = `Cannot read the YAML: ${e.message}`;
+        yamlFor = "";  // try again on the next change
+      });
     }
     const events = items(1).filter((e) => e.involvedObject?.uid === m.uid ||
       (e.involvedObject?.name === m.name && e.involvedObject?.kind === kind))

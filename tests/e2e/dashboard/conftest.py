@@ -36,7 +36,7 @@ from tests.e2e.apiserver.conftest import Kubectl, ServerProcess, free_port, star
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMEDRIVER = "/usr/bin/chromedriver"
-WAIT = 120.0  # generous: the machine is shared and pods start real containers
+WAIT = 180.0  # generous: the machine is shared and pods start real containers
 
 
 @dataclass

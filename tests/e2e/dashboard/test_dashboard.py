@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import re
+import time
 import urllib.error
 import urllib.request
 from collections.abc import Iterator
@@ -18,7 +19,7 @@ from selenium.common.exceptions import NoSuchElementException, StaleElementRefer
 from selenium.webdriver.common.by import By
 
 from kubelite.dashboard.auth import cookie_name
-from tests.e2e.dashboard.conftest import Cluster, Dashboard, screenshot, wait_until
+from tests.e2e.dashboard.conftest import WAIT, Cluster, Dashboard, screenshot, wait_until
 
 pytestmark = pytest.mark.e2e
 
@@ -64,10 +65,30 @@ def no_script_errors(browser: Any) -> Iterator[None]:
     assert not errors, errors
 
 
+def page_state(driver: Any, cluster: Cluster) -> str:
+    """What a failed wait saw: the page, the browser's console and the cluster's logs."""
+    main = driver.execute_script("const m = document.getElementById('main'); return m ? m.outerHTML : '';")
+    return f"page: {str(main)[:3000]}\nconsole: {driver.get_log('browser')}\n{cluster.logs()}"
+
+
+APP_STARTED = "return typeof route === 'function' && document.getElementById('main').childElementCount > 0;"
+
+
 def login(driver: Any, dashboard: Dashboard) -> None:
-    driver.get(dashboard.url)
-    wait_until(lambda: driver.current_url.rstrip("/#").endswith(dashboard.base.split("//", 1)[1])
-               and "token=" not in driver.current_url, "the login redirect to drop the token")
+    """Log in and wait for the page's scripts to run. Chromium aborts loads in flight when the host's
+    network changes (net::ERR_NETWORK_CHANGED: the node's bridge and veths, or other tests' links), so
+    a page whose scripts were cut off is loaded again."""
+    deadline = time.monotonic() + WAIT
+    while True:
+        driver.get(dashboard.url)
+        wait_until(lambda: driver.current_url.rstrip("/#").endswith(dashboard.base.split("//", 1)[1])
+                   and "token=" not in driver.current_url, "the login redirect to drop the token")
+        started = time.monotonic() + 20
+        while time.monotonic() < started and not driver.execute_script(APP_STARTED):
+            time.sleep(0.2)
+        if driver.execute_script(APP_STARTED):
+            return
+        assert time.monotonic() < deadline, f"the dashboard's page never started: {driver.get_log('browser')}"
 
 
 def go(driver: Any, dashboard: Dashboard, page: str) -> None:
@@ -147,7 +168,8 @@ def test_overview_lists_the_node_and_pods_by_phase(cluster: Cluster, dashboard: 
     login(browser, dashboard)
     go(browser, dashboard, "overview")
     cluster.kubectl.run("create", "-f", "-", input=WARNING)
-    warning = wait_until(lambda: rows(browser, "warnings").get("probe-failed.1"), "the warning event, live")
+    warning = wait_until(lambda: rows(browser, "warnings").get("probe-failed.1"), "the warning event, live",
+                         on_fail=lambda: page_state(browser, cluster))
     assert "pod/flaky" in warning and "Unhealthy" in warning and "Liveness probe failed" in warning
     wait_until(lambda: cluster.node in rows(browser, "nodes"), "the node in the overview", on_fail=cluster.logs)
     row = wait_until(lambda: "Ready" in rows(browser, "nodes").get(cluster.node, "") and
@@ -307,6 +329,10 @@ def test_rollout_restart_and_undo_from_the_page(cluster: Cluster, dashboard: Das
     assert stamp.endswith("Z")
     wait_until(lambda: len(kube_json(cluster, "replicasets", "-l", "app=web")["items"]) == 2,
                "a second ReplicaSet for the restarted template", on_fail=cluster.logs)
+    # Undo goes back from the deployment's current revision, as kubectl's does: wait until the
+    # controller has recorded the restart as revision 2 (on a loaded machine it lags the ReplicaSet).
+    wait_until(lambda: kube_json(cluster, "deployment", "web")["metadata"].get("annotations", {})
+               .get("deployment.kubernetes.io/revision") == "2", "the deployment at revision 2", on_fail=cluster.logs)
     click(browser, '#deployments tr[data-name="web"] button.undo')
     wait_until(lambda: "kubectl.kubernetes.io/restartedAt" not in annotations(),
                "undo to bring back the template without the annotation")
@@ -350,7 +376,8 @@ def test_detail_shows_conditions_events_owners_and_yaml(cluster: Cluster, dashbo
     login(browser, dashboard)
     go(browser, dashboard, "detail/apis/apps/v1/namespaces/default/deployments/web")
     wait_until(lambda: "Available" in rows(browser, "conditions"), "the deployment's Available condition")
-    wait_until(lambda: "kind: Deployment" in text_of(browser, "yaml"), "the deployment's YAML")
+    wait_until(lambda: "kind: Deployment" in text_of(browser, "yaml"), "the deployment's YAML",
+               on_fail=lambda: browser.execute_script("return document.getElementById('main').outerHTML;"))
     assert "busybox" in text_of(browser, "summary") and "app=web" in text_of(browser, "summary")
     wait_until(lambda: rows(browser, "events"), "the deployment's events (ScalingReplicaSet)")
     wait_until(lambda: any(n.startswith("web-") for n in rows(browser, "children")), "the deployment's replica sets")
