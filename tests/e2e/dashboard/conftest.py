@@ -11,8 +11,6 @@ Set ``KUBELITE_SCREENSHOTS=docs/dashboard`` to keep screenshots of the main page
 
 from __future__ import annotations
 
-import contextlib
-import json
 import os
 import re
 import secrets
@@ -31,7 +29,7 @@ import pytest
 
 from kubelite.runtime.bootstrap import bootstrap_busybox
 from kubelite.runtime.lifecycle import Engine
-from kubelite.testing.engine_harness import teardown_engine, unique_net
+from kubelite.testing.engine_harness import new_engine_root, teardown_engine
 from tests.e2e.apiserver.conftest import Kubectl, ServerProcess, free_port, start_server
 
 CHROMIUM = "/usr/bin/chromium"
@@ -94,11 +92,7 @@ def wait_until(check: Callable[[], Any], what: str, within: float = WAIT, on_fai
 
 @pytest.fixture(scope="module")
 def cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Cluster]:
-    root = tempfile.mkdtemp(prefix="kl-dash-")
-    net = unique_net()
-    os.makedirs(os.path.join(root, "network"))
-    with open(os.path.join(root, "network", "config.json"), "w") as fh:
-        json.dump({"bridge": net.bridge, "subnet": net.subnet, "table": net.table}, fh)
+    root, net = new_engine_root("kl-dash-")
     server: ServerProcess | None = None
     cluster: Cluster | None = None
     try:
@@ -114,39 +108,7 @@ def cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Cluster]:
             cluster.stop_all()
         if server is not None:
             server.stop()
-        teardown_engine(Engine(root, net=net), root)
-        reap_leftover_containers(root)
-
-
-def reap_leftover_containers(root: str) -> None:
-    """A safety net after the engine's teardown: once in about ten runs, three pods' containers of this
-    engine root were seen still running after teardown_engine (their conmon outliving the root). Kill
-    any container whose conmon names this root, and remove their cgroups, so the machine is left clean;
-    say so on stderr so the leak stays visible."""
-    prefix = f"{root}/containers/"
-    for proc in Path("/proc").iterdir():
-        if not proc.name.isdigit():
-            continue
-        try:
-            args = (proc / "cmdline").read_bytes().split(b"\0")
-        except OSError:
-            continue
-        if not args or not args[0].endswith(b"conmon") or not any(a.startswith(prefix.encode()) for a in args):
-            continue
-        ctr = args[args.index(b"-c") + 1].decode() if b"-c" in args else ""
-        print(f"dashboard e2e: container {ctr} of {root} outlived the engine's teardown; killing it", file=sys.stderr)
-        children = subprocess.run(["pgrep", "-P", proc.name], capture_output=True, text=True, check=False)
-        for child in children.stdout.split():
-            with contextlib.suppress(ProcessLookupError):
-                os.kill(int(child), signal.SIGKILL)
-        with contextlib.suppress(ProcessLookupError):
-            os.kill(int(proc.name), signal.SIGKILL)
-        deadline = time.monotonic() + 10
-        while time.monotonic() < deadline and any(Path(f"/proc/{c}").exists() for c in children.stdout.split()):
-            time.sleep(0.05)  # a cgroup can be removed once its processes are gone
-        for cgroup in Path("/sys/fs/cgroup").glob(f"*/kubelite/{ctr}") if ctr else []:
-            with contextlib.suppress(OSError):
-                cgroup.rmdir()
+        teardown_engine(Engine(root, net=net), root)  # also reaps containers that outlived their records
 
 
 @pytest.fixture(scope="module")
