@@ -58,34 +58,6 @@ def human_size(size: float) -> str:
     return f"{size:.3g}{units[i]}"
 
 
-def human_duration(seconds: float) -> str:
-    """go-units ``HumanDuration``, as Docker prints ages."""
-    s = int(seconds)
-    if s < 1:
-        return "Less than a second"
-    if s == 1:
-        return "1 second"
-    if s < 60:
-        return f"{s} seconds"
-    minutes = s // 60
-    if minutes == 1:
-        return "About a minute"
-    if minutes < 60:
-        return f"{minutes} minutes"
-    hours = round(s / 3600)
-    if hours == 1:
-        return "About an hour"
-    if hours < 48:
-        return f"{hours} hours"
-    if hours < 24 * 7 * 2:
-        return f"{hours // 24} days"
-    if hours < 24 * 30 * 2:
-        return f"{hours // 24 // 7} weeks"
-    if hours < 24 * 365 * 2:
-        return f"{hours // 24 // 30} months"
-    return f"{hours // 24 // 365} years"
-
-
 def parse_time(text: str) -> float | None:
     """Seconds since the epoch of an RFC 3339 time (fractions and offsets allowed), or None."""
     from datetime import datetime
@@ -109,6 +81,8 @@ def created_ago(image: Image, now: float | None = None) -> str:
     ts = parse_time(image.created)
     if ts is None:
         return "N/A"
+    from kubelite.runtime.inspect_json import human_duration  # Docker's wording, shared with `ps`
+
     return human_duration(max(0.0, (now or time.time()) - ts)) + " ago"
 
 

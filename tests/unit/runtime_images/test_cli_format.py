@@ -2,8 +2,9 @@
 
 import pytest
 
-from kubelite.cli.image import human_duration, human_size, parse_time, table
+from kubelite.cli.image import human_size, parse_time, table
 from kubelite.cli.import_ import apply_change
+from kubelite.runtime.inspect_json import human_duration
 
 pytestmark = pytest.mark.unit
 
