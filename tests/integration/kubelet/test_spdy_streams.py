@@ -47,12 +47,9 @@ class Node:
     server: KubeletServer
 
 
-@pytest.fixture
-async def node(tmp_path: Path) -> AsyncIterator[Node]:
-    runtime = HostExecRuntime({"busybox": {"Cmd": ["sh"]}}, log_dir=str(tmp_path))
-    sid = runtime.run_pod_sandbox(SandboxConfig(name="web", namespace="default", uid="u1"))
-    cid = runtime.create_container(sid, ContainerConfig(name="c", image="busybox", command=["sleep", "1000"]))
-    runtime.start_container(cid)
+@contextlib.asynccontextmanager
+async def serving(runtime: HostExecRuntime, tmp_path: Path) -> AsyncIterator[Node]:
+    """A kubelet endpoint on loopback over ``runtime``, stopped on the way out."""
     calls = RuntimeCalls(runtime)
     server = KubeletServer(ServerConfig(root=str(tmp_path), address="127.0.0.1", port=0, tokens=(TOKEN,)),
                            calls=calls)
@@ -65,6 +62,16 @@ async def node(tmp_path: Path) -> AsyncIterator[Node]:
         with contextlib.suppress(asyncio.CancelledError):
             await task
         calls.close()
+
+
+@pytest.fixture
+async def node(tmp_path: Path) -> AsyncIterator[Node]:
+    runtime = HostExecRuntime({"busybox": {"Cmd": ["sh"]}}, log_dir=str(tmp_path))
+    sid = runtime.run_pod_sandbox(SandboxConfig(name="web", namespace="default", uid="u1"))
+    cid = runtime.create_container(sid, ContainerConfig(name="c", image="busybox", command=["sleep", "1000"]))
+    runtime.start_container(cid)
+    async with serving(runtime, tmp_path) as node:
+        yield node
 
 
 class StreamBytes:
@@ -242,18 +249,8 @@ async def pf_node(tmp_path: Path, echo_port: int) -> AsyncIterator[Node]:
     runtime = HostExecRuntime({"busybox": {"Cmd": ["sh"]}}, log_dir=str(tmp_path))
     sid = runtime.run_pod_sandbox(SandboxConfig(name="web", namespace="default", uid="u1"))
     runtime.serve_port(sid, 80, ("127.0.0.1", echo_port))  # nothing else listens
-    calls = RuntimeCalls(runtime)
-    server = KubeletServer(ServerConfig(root=str(tmp_path), address="127.0.0.1", port=0, tokens=(TOKEN,)),
-                           calls=calls)
-    task = asyncio.create_task(server.run())
-    try:
-        await asyncio.wait_for(server.ready.wait(), WITHIN)
-        yield Node(runtime, server)
-    finally:
-        task.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await task
-        calls.close()
+    async with serving(runtime, tmp_path) as node:
+        yield node
 
 
 async def forward_once(session: Session, request_id: int, port: int, payload: bytes) -> tuple[bytes, bytes]:
@@ -337,18 +334,10 @@ async def channel_node(tmp_path: Path) -> AsyncIterator[Node]:
     runtime = HostExecRuntime({"busybox": {"Cmd": ["sh"]}}, log_dir=str(tmp_path))
     sid = runtime.run_pod_sandbox(SandboxConfig(name="web", namespace="default", uid="u1"))
     runtime.serve_port(sid, 80, ("127.0.0.1", lines.sockets[0].getsockname()[1]))
-    calls = RuntimeCalls(runtime)
-    server = KubeletServer(ServerConfig(root=str(tmp_path), address="127.0.0.1", port=0, tokens=(TOKEN,)),
-                           calls=calls)
-    task = asyncio.create_task(server.run())
     try:
-        await asyncio.wait_for(server.ready.wait(), WITHIN)
-        yield Node(runtime, server)
+        async with serving(runtime, tmp_path) as node:
+            yield node
     finally:
-        task.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await task
-        calls.close()
         lines.close()
         await lines.wait_closed()
 
